@@ -1,0 +1,8 @@
+import type { Command } from '../command.js';
+import { migrateCommand } from './migrate.js';
+import { orgCreateCommand } from './org.js';
+import { startCommand } from './start.js';
+import { userCreateCommand } from './user.js';
+
+/** Every `gatehouse` command; `gatehouse --help` lists them in this order. */
+export const commands: Command[] = [startCommand, migrateCommand, orgCreateCommand, userCreateCommand];

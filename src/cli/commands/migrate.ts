@@ -1,0 +1,29 @@
+import type { Command } from '../command.js';
+import { createDatabase } from '../../db/knex.js';
+import { migrateLatest, migrateRollbackAll, pendingMigrations } from '../../db/migrate.js';
+import { loadCliConfig } from './shared.js';
+
+export const migrateCommand: Command = {
+  words: ['migrate'],
+  summary: 'apply pending migrations (or --status, --rollback-all)',
+  usage: 'gatehouse migrate [--status] [--rollback-all]',
+  options: { status: { type: 'boolean' }, 'rollback-all': { type: 'boolean' } },
+  async run({ values, out }) {
+    const config = loadCliConfig();
+    const db = config.DATABASE_URL ? createDatabase({ url: config.DATABASE_URL }) : createDatabase({ dataDir: config.DATA_DIR });
+    try {
+      if (values.status) {
+        const pending = await pendingMigrations(db.knex);
+        out(pending.length === 0 ? 'up to date' : `pending:\n${pending.map((m) => `  ${m}`).join('\n')}`);
+      } else if (values['rollback-all']) {
+        const reverted = await migrateRollbackAll(db.knex);
+        out(reverted.length === 0 ? 'nothing to roll back' : `rolled back ${reverted.length}: ${reverted.join(', ')}`);
+      } else {
+        const applied = await migrateLatest(db.knex);
+        out(applied.length === 0 ? 'up to date' : `applied ${applied.length}: ${applied.join(', ')}`);
+      }
+    } finally {
+      await db.close();
+    }
+  },
+};

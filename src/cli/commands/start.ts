@@ -1,0 +1,41 @@
+import { ROLES_TO_START, start, type StartRole } from '../start.js';
+import { UsageError, type Command } from '../command.js';
+import { loadCliConfig, createCliLogger } from './shared.js';
+
+export const startCommand: Command = {
+  words: ['start'],
+  summary: 'run Gatehouse (all components, or one --role)',
+  usage: 'gatehouse start [--role all|gateway|auth|api|worker]',
+  options: { role: { type: 'string', default: 'all' } },
+  async run({ values }) {
+    const role = values.role as string;
+    if (!(ROLES_TO_START as readonly string[]).includes(role)) {
+      throw new UsageError(`--role must be one of ${ROLES_TO_START.join(', ')}`);
+    }
+    const config = loadCliConfig();
+    const logger = createCliLogger(config);
+    const started = await start({ config, logger, role: role as StartRole });
+    if (started.urls.gateway) console.log(`Gatehouse is listening on ${config.PUBLIC_URL} (role ${role})`);
+
+    await new Promise<void>((resolve) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        logger.info({ signal }, 'shutting down');
+        started.stop().then(resolve, (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exitCode = 1;
+          resolve();
+        });
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+    logger.info('stopped');
+    logger.flush();
+  },
+};

@@ -1,0 +1,56 @@
+import type { Config } from '../shared/config/index.js';
+import type { Logger } from '../shared/logger.js';
+import type { Database, Runtime } from '../shared/runtime.js';
+import { createInProcessBus, createRedisBus } from '../shared/bus.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { createMetricsRegistry } from '../shared/metrics.js';
+import { createRedis, type Redis } from '../shared/redis.js';
+import { loadSecrets } from '../shared/secrets.js';
+import { createDatabase } from '../db/knex.js';
+
+export interface OwnedRuntime extends Runtime {
+  /** Closes what the runtime opened, in reverse order. */
+  close(): Promise<void>;
+}
+
+/** Opens the database, Redis and bus a process shares between its components. */
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  options: { clock?: Clock; db?: Database } = {},
+): Promise<OwnedRuntime> {
+  const secrets = loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR });
+  const db =
+    options.db ??
+    (config.DATABASE_URL
+      ? createDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX })
+      : createDatabase({ dataDir: config.DATA_DIR }));
+  let redis: Redis | undefined;
+  let subscriber: Redis | undefined;
+  if (config.REDIS_URL) {
+    redis = createRedis(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'commands' });
+    subscriber = createRedis(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'events', subscriber: true });
+    // A Redis that is down at boot is reported by /ready and retried in the background; the
+    // process still starts and falls back where it can.
+    await Promise.all(
+      [redis, subscriber].map((client) => client.connect().catch((err: unknown) => logger.warn({ err }, 'redis is not reachable yet'))),
+    );
+  }
+  const bus = redis && subscriber ? createRedisBus({ publisher: redis, subscriber, logger, prefix: config.REDIS_KEY_PREFIX }) : createInProcessBus();
+  return {
+    config,
+    logger,
+    db,
+    bus,
+    redis,
+    secrets,
+    clock: options.clock ?? systemClock,
+    metrics: createMetricsRegistry(),
+    async close() {
+      await bus.close();
+      subscriber?.disconnect();
+      redis?.disconnect();
+      await db.close();
+    },
+  };
+}

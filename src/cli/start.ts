@@ -1,0 +1,111 @@
+import type { Config } from '../shared/config/index.js';
+import type { Logger } from '../shared/logger.js';
+import type { Component } from '../shared/runtime.js';
+import { listen, type RunningServer } from '../shared/server.js';
+import { createApiComponent } from '../api/app.js';
+import { createAuthComponent } from '../auth/app.js';
+import { migrateLatest } from '../db/migrate.js';
+import { createGatewayComponent } from '../gateway/app.js';
+import { createWebhookWorker } from '../webhooks/worker.js';
+import { bootstrapFirstRun } from './bootstrap.js';
+import { createRuntime, type OwnedRuntime } from './runtime.js';
+
+export const ROLES_TO_START = ['all', 'gateway', 'auth', 'api', 'worker'] as const;
+export type StartRole = (typeof ROLES_TO_START)[number];
+
+export interface Started {
+  readonly runtime: OwnedRuntime;
+  /** Public gateway URL (all, gateway) or the component's own listener. */
+  readonly urls: Partial<Record<Component['name'], string>>;
+  /** Graceful: stop accepting, drain in-flight requests (bounded), close pools. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: one runtime, then the components of `role`, each on its own listener.
+ * Only the gateway listens on HOST:PORT; the others on INTERNAL_HOST.
+ */
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  role: StartRole;
+  /** A runtime built by the caller (tests); `stop()` closes it like one built here. */
+  runtime?: OwnedRuntime;
+  print?: (line: string) => void;
+}
+
+export async function start(options: StartOptions): Promise<Started> {
+  const { config, logger, role } = options;
+  const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
+  const runtime = options.runtime ?? (await createRuntime(config, logger));
+  const servers: RunningServer[] = [];
+  const components: Component[] = [];
+  const urls: Started['urls'] = {};
+  try {
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrateLatest(runtime.db.knex);
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+    if (role === 'all' || role === 'auth') {
+      const result = await bootstrapFirstRun(runtime.db.knex, {
+        email: config.ADMIN_EMAIL,
+        password: config.ADMIN_PASSWORD,
+        organizationName: config.ADMIN_ORGANIZATION,
+      });
+      if (result.created) {
+        logger.info({ email: result.email, organization_id: result.organizationId }, 'first run: created the admin user');
+        if (result.generatedPassword) {
+          print(`\n  First run: admin user ${result.email} created with password ${result.generatedPassword}\n  (shown once; change it or set ADMIN_EMAIL/ADMIN_PASSWORD before the first start)\n`);
+        }
+      }
+    }
+
+    const serve = async (component: Component, host: string, port: number): Promise<string> => {
+      components.push(component);
+      if (!component.listener) return '';
+      const server = await listen(component.listener, { host, port });
+      if (component.onUpgrade) server.server.on('upgrade', component.onUpgrade);
+      servers.push(server);
+      urls[component.name] = server.url;
+      return server.url;
+    };
+
+    let apiUrl = config.API_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${config.API_PORT}`;
+    let authUrl = config.AUTH_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${config.AUTH_PORT}`;
+    if ((role === 'all' && !config.API_UPSTREAM_URL) || role === 'api') {
+      apiUrl = await serve(createApiComponent(runtime), config.INTERNAL_HOST, config.API_PORT);
+    }
+    if (role === 'all' || role === 'auth') {
+      authUrl = await serve(await createAuthComponent(runtime), config.INTERNAL_HOST, config.AUTH_PORT);
+    }
+    if (role === 'all' || role === 'worker') {
+      await serve(createWebhookWorker(runtime), config.INTERNAL_HOST, 0);
+    }
+    if (role === 'all' || role === 'gateway') {
+      await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl }), config.HOST, config.PORT);
+    }
+    logger.info({ role, urls, public_url: config.PUBLIC_URL, database: runtime.db.kind, redis: Boolean(runtime.redis) }, 'gatehouse started');
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  async function stopAll(): Promise<void> {
+    // Gateway first (it stops taking traffic), then the listeners behind it.
+    for (const server of servers.reverse()) await server.close(config.SHUTDOWN_TIMEOUT_MS);
+    for (const component of components.reverse()) {
+      await component.stop().catch((err: unknown) => logger.error({ err, component: component.name }, 'stop failed'));
+    }
+    await runtime.close();
+  }
+
+  return {
+    runtime,
+    urls,
+    stop() {
+      stopping ??= stopAll();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Knex } from 'knex';
+import type { Role } from '../contract/roles.js';
+import { withDbErrors } from './errors.js';
+
+// Organizations, users and memberships as the bootstrap and the CLI need them. The resource
+// API's own queries build on the same tables.
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  is_bot: boolean;
+  disabled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function countUsers(knex: Knex): Promise<number> {
+  const row = await knex('users').count<{ count: number | string }>({ count: '*' }).first();
+  return Number(row?.count ?? 0);
+}
+
+export async function insertOrganization(knex: Knex, input: { name: string }): Promise<OrganizationRow> {
+  const [row] = await withDbErrors(() => knex('organizations').insert({ name: input.name }).returning('*'));
+  return row as OrganizationRow;
+}
+
+export async function findOrganization(knex: Knex, idOrName: string): Promise<OrganizationRow | undefined> {
+  const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
+  const rows: OrganizationRow[] = await knex('organizations')
+    .where(byId ? { id: idOrName } : { name: idOrName })
+    .orderBy('created_at')
+    .limit(2);
+  if (rows.length > 1) throw new Error(`more than one organization is named "${idOrName}"; use its id`);
+  return rows[0];
+}
+
+export async function findUserByEmail(knex: Knex, email: string): Promise<UserRow | undefined> {
+  return knex('users').whereRaw('lower(email) = lower(?)', [email]).first<UserRow | undefined>();
+}
+
+export async function insertUser(
+  knex: Knex,
+  input: { email: string; name?: string; passwordHash: string | null; isBot?: boolean },
+): Promise<UserRow> {
+  const [row] = await withDbErrors(() =>
+    knex('users')
+      .insert({ email: input.email, name: input.name ?? '', password_hash: input.passwordHash, is_bot: input.isBot ?? false })
+      .returning('*'),
+  );
+  return row as UserRow;
+}
+
+export async function insertMembership(knex: Knex, input: { userId: string; organizationId: string; role: Role }): Promise<void> {
+  await withDbErrors(() =>
+    knex('memberships').insert({ user_id: input.userId, organization_id: input.organizationId, role: input.role }),
+  );
+}

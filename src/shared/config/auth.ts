@@ -1,0 +1,5 @@
+/**
+ * Settings of the auth component. Keys are environment-variable names; every field carries its
+ * default and a one-line description (README's configuration table is generated from these).
+ */
+export const authFields = {} as const;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { flag, nonNegativeInt, optionalString, port, positiveInt, url } from './fields.js';
+
+/**
+ * Process-wide settings. Keys are the environment variables' names, so a value reads the same
+ * in the environment, in a `config/*.json` file and in code. Every field has its default here.
+ */
+export const coreFields = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
+    .describe('Selects `config/<NODE_ENV>.json`.'),
+  HOST: z.string().min(1).default('0.0.0.0')
+    .describe('Interface the public gateway listens on.'),
+  PORT: port(8080).describe('Public gateway port (0 picks a free one).'),
+  PUBLIC_URL: url().optional()
+    .describe('Issuer and base URL as clients see it. Default `http://localhost:$PORT`.'),
+  INTERNAL_HOST: z.string().min(1).default('127.0.0.1')
+    .describe('Interface of the internal listeners (auth server, resource API).'),
+  AUTH_PORT: port(8081).describe('Auth server port on INTERNAL_HOST (0 picks a free one).'),
+  API_PORT: port(8082).describe('Resource API port on INTERNAL_HOST (0 picks a free one).'),
+  AUTH_UPSTREAM_URL: url().optional()
+    .describe('Where a `--role gateway` process reaches the auth server. Default `http://INTERNAL_HOST:AUTH_PORT`.'),
+  API_UPSTREAM_URL: url().optional()
+    .describe('When set, the gateway proxies API traffic here and the built-in resource API is not started (benchmarks, split deployments).'),
+  DATABASE_URL: optionalString().pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  ).describe('Postgres connection string. Unset: embedded PGlite in `DATA_DIR/pgdata` (one process only).'),
+  DATABASE_POOL_MAX: positiveInt(10).describe('Postgres connection pool size per process.'),
+  REDIS_URL: optionalString().pipe(
+    z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  ).describe('Redis for rate limits and the event bus. Unset: in-process replacements (one process only).'),
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('gatehouse:')
+    .describe('Prefix of every Redis key and pub/sub channel, so several deployments can share one Redis.'),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(500).describe('Bound on every Redis command; a slow Redis never hangs a request.'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Embedded database, lock file and generated secret.'),
+  SECRET: optionalString().pipe(z.string().min(32, 'must be at least 32 characters').optional())
+    .describe('Root secret for assertions, API-key hashes and key encryption. Unset: generated once into `DATA_DIR/secret.key`. Set it (same value) on every process of a multi-process deployment.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('pino log level.'),
+  ADMIN_EMAIL: optionalString().pipe(z.email('must be an email address').optional())
+    .describe('First run only: email of the bootstrap admin. Default `admin@localhost`.'),
+  ADMIN_PASSWORD: optionalString().pipe(z.string().min(8, 'must be at least 8 characters').optional())
+    .describe('First run only: password of the bootstrap admin. Unset: generated and printed once.'),
+  ADMIN_ORGANIZATION: z.string().min(1).max(200).default('Default organization')
+    .describe('First run only: name of the bootstrap organization.'),
+  SHUTDOWN_TIMEOUT_MS: nonNegativeInt(10_000).describe('How long SIGTERM waits for in-flight requests before closing sockets.'),
+  METRICS_TOKEN: optionalString().describe('When set, `/metrics` requires `Authorization: Bearer <token>`.'),
+  MIGRATE_ON_START: flag(true).describe('Run pending migrations when a process starts.'),
+} as const;

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+// Environment variables are strings; these turn them into typed values with one message each.
+
+export const port = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535).default(fallback);
+
+export const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be greater than 0').default(fallback);
+
+export const nonNegativeInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more').default(fallback);
+
+export const flag = (fallback: boolean) =>
+  z.union([z.boolean(), z.stringbool()]).default(fallback);
+
+export const url = () =>
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** A comma-separated list in the environment, an array in a config file. */
+export const list = (fallback: string[]) =>
+  z
+    .union([
+      z.array(z.string()),
+      z.string().transform((s) => s.split(',').map((item) => item.trim()).filter(Boolean)),
+    ])
+    .default(fallback);
+
+export const optionalString = () =>
+  z
+    .string()
+    .optional()
+    .transform((s) => (s === '' ? undefined : s));

@@ -1,0 +1,50 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RunningServer {
+  readonly server: http.Server;
+  readonly port: number;
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish for up to `timeoutMs`, then drops the rest. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export async function listen(
+  handler: http.RequestListener,
+  options: { host: string; port: number; keepAliveTimeoutMs?: number },
+): Promise<RunningServer> {
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  return {
+    server,
+    port,
+    url: `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`,
+    close: (timeoutMs) => closeGracefully(server, timeoutMs),
+  };
+}
+
+function closeGracefully(server: http.Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // Idle keep-alive sockets would hold close() open; busy ones finish their response first
+    // (node closes them after it because the server is no longer listening).
+    server.closeIdleConnections();
+  });
+}

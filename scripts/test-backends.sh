@@ -19,6 +19,7 @@ case "${1:-}" in
   start)
     [ -n "$pgbin" ] || { echo "postgres is not installed (apt-get install postgresql)" >&2; exit 1; }
     command -v redis-server >/dev/null || { echo "redis-server is not installed" >&2; exit 1; }
+    "$0" stop
     rm -rf "$state" && mkdir -p "$state"
     [ "$(id -u)" = 0 ] && chown postgres "$state"
     pg_port=$(free_port)

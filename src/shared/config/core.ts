@@ -13,6 +13,8 @@ export const coreFields = {
   PORT: port(8080).describe('Public gateway port (0 picks a free one).'),
   PUBLIC_URL: url().optional()
     .describe('Issuer and base URL as clients see it. Default `http://localhost:$PORT`.'),
+  API_AUDIENCE: z.string().min(1).optional()
+    .describe('Audience (RFC 8707 resource) of API access tokens. Default `$PUBLIC_URL/api`.'),
   INTERNAL_HOST: z.string().min(1).default('127.0.0.1')
     .describe('Interface of the internal listeners (auth server, resource API).'),
   AUTH_PORT: port(8081).describe('Auth server port on INTERNAL_HOST (0 picks a free one).'),

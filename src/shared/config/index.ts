@@ -11,11 +11,10 @@ import { webhooksFields } from './webhooks.js';
 export const configSchema = z
   .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...webhooksFields })
   .strict()
-  .transform((c) => ({
-    ...c,
-    PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
-    DATA_DIR: path.resolve(c.DATA_DIR),
-  }));
+  .transform((c) => {
+    const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
+    return { ...c, PUBLIC_URL: publicUrl, API_AUDIENCE: c.API_AUDIENCE ?? `${publicUrl}/api`, DATA_DIR: path.resolve(c.DATA_DIR) };
+  });
 
 export type Config = Readonly<z.output<typeof configSchema>>;
 

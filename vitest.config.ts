@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // The suite runs once on the embedded defaults (PGlite, in-process bus and limits) and, when
 // TEST_DATABASE_URL / TEST_REDIS_URL point at real servers, again on Postgres + Redis.
+// `*.real.test.ts` files start private Postgres/Redis servers of their own (to stop and kill
+// them), so they run only in the postgres project, where those binaries are known to exist;
+// `*.embedded.test.ts` files test the embedded defaults themselves and run only there.
 const realBackends = Boolean(process.env.TEST_DATABASE_URL);
 
 export default defineConfig({
@@ -11,8 +14,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     projects: [
-      { extends: true, test: { name: 'embedded', env: { TEST_BACKEND: 'embedded' } } },
-      ...(realBackends ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_BACKEND: 'postgres' } } }] : []),
+      { extends: true, test: { name: 'embedded', env: { TEST_BACKEND: 'embedded' }, exclude: ['**/node_modules/**', '**/*.real.test.ts'] } },
+      ...(realBackends
+        ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_BACKEND: 'postgres' }, exclude: ['**/node_modules/**', '**/*.embedded.test.ts'] } }]
+        : []),
     ],
   },
 });

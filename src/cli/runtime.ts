@@ -23,8 +23,8 @@ export async function createRuntime(
   const db =
     options.db ??
     (config.DATABASE_URL
-      ? createDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX })
-      : createDatabase({ dataDir: config.DATA_DIR }));
+      ? createDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, logger })
+      : createDatabase({ dataDir: config.DATA_DIR, logger }));
   let redis: Redis | undefined;
   let subscriber: Redis | undefined;
   if (config.REDIS_URL) {

@@ -3,6 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import ClientPgLite from 'knex-pglite';
+import type { Logger } from '../shared/logger.js';
 import type { Database } from '../shared/runtime.js';
 import { lockDataDir, type DirLock } from './lock.js';
 
@@ -10,11 +11,23 @@ export type { Knex };
 
 export type { Database };
 
-export type DatabaseOptions =
+export type DatabaseOptions = (
   | { url: string; poolMax?: number }
   | { dataDir: string }
   /** An existing PGlite instance (tests clone a migrated template into one). */
-  | { pglite: PGlite };
+  | { pglite: PGlite }
+) & { logger?: Logger };
+
+// knex writes its warnings to the console; route them to the structured log instead.
+function knexLog(logger: Logger | undefined): Knex.Config['log'] {
+  const log = logger?.child({ component: 'db' });
+  return {
+    warn: (message: unknown) => log?.warn({ detail: String(message) }, 'knex warning'),
+    error: (message: unknown) => log?.error({ detail: String(message) }, 'knex error'),
+    deprecate: (method: string, alternative: string) => log?.warn({ method, alternative }, 'knex deprecation'),
+    debug: () => {},
+  };
+}
 
 // `pg` returns int8 (count(*), bigserial) as strings and PGlite as numbers: parse them here, once,
 // so no query module has to care. Values past 2^53 do not occur in our schema.
@@ -37,6 +50,7 @@ export function createDatabase(options: DatabaseOptions): Database {
         createTimeoutMillis: 5_000,
       },
       acquireConnectionTimeout: 10_000,
+      log: knexLog(options.logger),
     });
     return wrap(knex, 'postgres');
   }
@@ -57,6 +71,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     client: ClientPgLite as unknown as typeof Knex.Client,
     dialect: 'postgres',
     connection: () => ({ pglite }) as object,
+    log: knexLog(options.logger),
   } as Knex.Config);
   return wrap(knex, 'pglite', async () => {
     if (!pglite.closed) await pglite.close();

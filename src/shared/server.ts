@@ -38,13 +38,16 @@ function closeGracefully(server: http.Server, timeoutMs: number): Promise<void> 
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    // A keep-alive socket becomes idle once its in-flight response is written; close such
+    // sockets as they appear, or they would hold close() open until the timeout.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 25);
     timer.unref();
+    sweeper.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweeper);
       resolve();
     });
-    // Idle keep-alive sockets would hold close() open; busy ones finish their response first
-    // (node closes them after it because the server is no longer listening).
     server.closeIdleConnections();
   });
 }

@@ -2,14 +2,17 @@ import { z } from 'zod';
 
 // Environment variables are strings; these turn them into typed values with one message each.
 
+// Only the type error gets our wording; range errors keep zod's, which name the bound.
+const notANumber = (issue: { code: string }) => (issue.code === 'invalid_type' ? 'must be a number' : undefined);
+
 export const port = (fallback: number) =>
-  z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535).default(fallback);
+  z.coerce.number({ error: notANumber }).int('must be an integer').min(0).max(65535).default(fallback);
 
 export const positiveInt = (fallback: number) =>
-  z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be greater than 0').default(fallback);
+  z.coerce.number({ error: notANumber }).int('must be an integer').positive('must be greater than 0').default(fallback);
 
 export const nonNegativeInt = (fallback: number) =>
-  z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more').default(fallback);
+  z.coerce.number({ error: notANumber }).int('must be an integer').min(0, 'must be 0 or more').default(fallback);
 
 export const flag = (fallback: boolean) =>
   z.union([z.boolean(), z.stringbool()]).default(fallback);

@@ -1,0 +1,102 @@
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
+
+describe('the gatehouse command', () => {
+  it('lists its commands with --help and exits 0', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['start', 'migrate', 'org create', 'user create']) expect(result.stdout).toContain(command);
+  });
+
+  it('exits 2 with a clear message on an unknown command or a bad option', async () => {
+    const unknown = await runCli(['launch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('gatehouse: unknown command "launch"');
+
+    const badRole = await runCli(['start', '--role', 'proxy']);
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain('--role must be one of all, gateway, auth, api, worker');
+
+    const missing = await runCli(['user', 'create', '--email', 'a@b.c']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--password is required');
+
+    const unknownOption = await runCli(['org', 'create', '--nmae', 'x']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("Unknown option '--nmae'");
+  });
+
+  it('stops at boot with a one-line message naming a bad configuration field', async () => {
+    const result = await runCli(['start'], { PORT: 'eighty' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('gatehouse: invalid configuration: PORT: must be a number');
+  });
+});
+
+describe('gatehouse start on the embedded database', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function startProcess(port: number) {
+    const child = spawnCli(['start'], { DATA_DIR: dataDir, PORT: String(port), AUTH_PORT: '0', API_PORT: '0', HOST: '127.0.0.1' });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<{ status: string }>, () => undefined);
+      if (health?.status === 'healthy') break;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gatehouse did not start:\n${stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { child, output: () => stdout };
+  }
+
+  it('serves /health, refuses a second process on the same DATA_DIR, stops on SIGTERM and keeps its data', async () => {
+    const port = await freePort();
+    const first = await startProcess(port);
+    expect(first.output()).toMatch(/First run: admin user admin@localhost created with password [A-Za-z0-9_-]{20}/);
+    expect(first.output()).toContain(`Gatehouse is listening on http://localhost:${port}`);
+    expect(existsSync(path.join(dataDir, 'gatehouse.lock'))).toBe(true);
+
+    const second = await runCli(['start'], { DATA_DIR: dataDir, PORT: String(await freePort()), AUTH_PORT: '0', API_PORT: '0' });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`gatehouse: the embedded database in ${dataDir} is in use by process ${first.child.pid}`);
+
+    first.child.kill('SIGTERM');
+    const [code] = (await once(first.child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(existsSync(path.join(dataDir, 'gatehouse.lock'))).toBe(false);
+
+    const org = await runCli(['org', 'create', '--name', 'Acme', '--json'], { DATA_DIR: dataDir });
+    expect(org.code).toBe(0);
+    const created = JSON.parse(org.stdout) as { id: string; name: string };
+    expect(created.name).toBe('Acme');
+    const user = await runCli(
+      ['user', 'create', '--email', 'agent@acme.test', '--password', 'agent-password', '--role', 'agent', '--org', 'Acme', '--json'],
+      { DATA_DIR: dataDir },
+    );
+    expect(user.code).toBe(0);
+    expect(JSON.parse(user.stdout)).toMatchObject({ email: 'agent@acme.test', role: 'agent', organization_id: created.id });
+    const duplicate = await runCli(
+      ['user', 'create', '--email', 'AGENT@acme.test', '--password', 'agent-password', '--role', 'agent', '--org', 'Acme'],
+      { DATA_DIR: dataDir },
+    );
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('gatehouse: A resource with the same unique value already exists.');
+
+    // Restart: the data is still there, so no new admin is generated.
+    const again = await startProcess(port);
+    expect(again.output()).not.toContain('First run');
+    again.child.kill('SIGINT');
+    const [againCode] = (await once(again.child, 'exit')) as [number | null];
+    expect(againCode).toBe(0);
+    const users = await runCli(['user', 'create', '--email', 'agent@acme.test', '--password', 'agent-password', '--role', 'agent', '--org', 'Acme'], { DATA_DIR: dataDir });
+    expect(users.stderr).toContain('already exists');
+  }, 90_000);
+});

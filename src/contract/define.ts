@@ -1,0 +1,18 @@
+import type { Operation } from './operation.js';
+import { DEFAULT_BODY, SMALL_BODY } from './schemas.js';
+
+type Draft = Omit<Operation, 'cost' | 'bodyLimit'> & Partial<Pick<Operation, 'cost' | 'bodyLimit'>>;
+
+/**
+ * Fills the defaults every row would repeat: reads cost 1 point, writes 2; a body of 16 KiB for
+ * writes, 4 KiB (RPC arguments) otherwise; creations answer 201.
+ */
+export function defineOperation(draft: Draft): Operation {
+  const writes = draft.method !== 'GET';
+  return Object.freeze({
+    ...draft,
+    cost: draft.cost ?? (writes ? 2 : 1),
+    bodyLimit: draft.bodyLimit ?? (draft.body ? DEFAULT_BODY : SMALL_BODY),
+    ...(draft.method === 'POST' && draft.name.endsWith('.create') ? { successStatus: draft.successStatus ?? 201 } : {}),
+  });
+}

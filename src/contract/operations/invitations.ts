@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { defineOperation } from '../define.js';
+import { deleted, email, id, idParams, listQuery, role, timestamp } from '../schemas.js';
+
+// Seed 000 "invite a customer to a property": an admin invites an email with a role; the
+// answer carries a single-use, expiring token (shown once, only its hash is stored); accepting
+// it creates the membership (and the user, when the email has no account yet).
+export const invitationStatus = z.enum(['pending', 'accepted', 'expired']);
+
+export const invitation = z.object({
+  id,
+  organization_id: id,
+  email: z.string(),
+  role,
+  group_ids: z.array(id),
+  status: invitationStatus,
+  invited_by: id.nullable(),
+  expires_at: timestamp,
+  accepted_at: timestamp.nullable(),
+  created_at: timestamp,
+});
+
+export const invitationOperations = [
+  defineOperation({
+    name: 'invitations.list', method: 'GET', path: '/invitations', role: 'bot', tag: 'invitations', list: true,
+    description: 'List invitations of the organization.',
+    query: listQuery({ status: invitationStatus.optional(), role: role.optional(), email: z.string().max(254).optional() }),
+    response: invitation,
+  }),
+  defineOperation({
+    name: 'invitations.fetch', method: 'GET', path: '/invitations/{id}', role: 'bot', tag: 'invitations',
+    description: 'Fetch one invitation.', params: idParams, response: invitation,
+  }),
+  defineOperation({
+    name: 'invitations.create', method: 'POST', path: '/invitations', role: 'admin', tag: 'invitations',
+    description: 'Invite an email address with a role; the single-use token is in the answer, once.',
+    body: z.strictObject({ email, role, group_ids: z.array(id).max(100, 'must have at most 100 items').optional() }),
+    response: invitation.extend({ token: z.string() }),
+  }),
+  defineOperation({
+    name: 'invitations.delete', method: 'DELETE', path: '/invitations/{id}', role: 'admin', tag: 'invitations',
+    description: 'Withdraw an invitation; its token stops working.', params: idParams, response: deleted,
+  }),
+  defineOperation({
+    // Public: the token itself is the credential (like a password-reset link). Costly to guess.
+    name: 'invitations.accept', method: 'POST', path: '/invitations/accept', role: 'public', tag: 'invitations', cost: 10,
+    description: 'Accept an invitation with its token; creates the membership, and the user when the email is new (then `password` is required).',
+    body: z.strictObject({
+      token: z.string().min(1).max(200, 'must be at most 200 characters'),
+      name: z.string().trim().max(200, 'must be at most 200 characters').optional(),
+      password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters').optional(),
+    }),
+    response: z.object({ organization_id: id, user_id: id, role }),
+  }),
+] as const;

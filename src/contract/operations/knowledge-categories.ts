@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { defineOperation } from '../define.js';
+import { deleted, id, idParams, listQuery, nonEmptyPatch, nullableText, text, timestamp } from '../schemas.js';
+
+// Seed 000 "knowledge-base categories". Deleting a category leaves its articles uncategorised.
+export const knowledgeCategory = z.object({
+  id,
+  organization_id: id,
+  name: z.string(),
+  description: z.string().nullable(),
+  position: z.number().int(),
+  item_count: z.number().int(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+const fields = {
+  name: text(200),
+  description: nullableText(2000).optional(),
+  position: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(100_000).optional(),
+};
+
+export const knowledgeCategoryOperations = [
+  defineOperation({
+    name: 'knowledgeCategories.list', method: 'GET', path: '/knowledge-categories', role: 'agent', tag: 'knowledge categories', list: true,
+    description: 'List knowledge-base categories.', query: listQuery({}), response: knowledgeCategory,
+  }),
+  defineOperation({
+    name: 'knowledgeCategories.fetch', method: 'GET', path: '/knowledge-categories/{id}', role: 'agent', tag: 'knowledge categories',
+    description: 'Fetch one category.', params: idParams, response: knowledgeCategory,
+  }),
+  defineOperation({
+    name: 'knowledgeCategories.create', method: 'POST', path: '/knowledge-categories', role: 'agent', tag: 'knowledge categories',
+    description: 'Create a category; names are unique in the organization.', body: z.strictObject(fields), response: knowledgeCategory,
+  }),
+  defineOperation({
+    name: 'knowledgeCategories.update', method: 'PATCH', path: '/knowledge-categories/{id}', role: 'agent', tag: 'knowledge categories',
+    description: 'Update a category.', params: idParams, body: nonEmptyPatch(fields), response: knowledgeCategory,
+  }),
+  defineOperation({
+    name: 'knowledgeCategories.delete', method: 'DELETE', path: '/knowledge-categories/{id}', role: 'bot', tag: 'knowledge categories',
+    description: 'Delete a category; its articles become uncategorised.', params: idParams, response: deleted,
+  }),
+] as const;

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { defineOperation } from '../define.js';
+import { deleted, id, idParams, listQuery, nonEmptyPatch, role, timestamp } from '../schemas.js';
+import { memberStatus } from './users.js';
+
+// Seed 000 "property members": memberships of the organization, filtered by role, group, status.
+// Members join through invitations (invitations.create); `{id}` is the member's user id.
+export const member = z.object({
+  user_id: id,
+  organization_id: id,
+  email: z.string(),
+  name: z.string(),
+  role,
+  status: memberStatus,
+  group_ids: z.array(id),
+  joined_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const memberOperations = [
+  defineOperation({
+    name: 'members.list', method: 'GET', path: '/members', role: 'bot', tag: 'members', list: true,
+    description: 'List the members of the organization, filtered by role, group or status.',
+    query: listQuery({ role: role.optional(), group_id: id.optional(), status: memberStatus.optional() }),
+    response: member,
+  }),
+  defineOperation({
+    name: 'members.fetch', method: 'GET', path: '/members/{id}', role: 'bot', tag: 'members',
+    description: 'Fetch one member by user id.', params: idParams, response: member,
+  }),
+  defineOperation({
+    name: 'members.update', method: 'PATCH', path: '/members/{id}', role: 'admin', tag: 'members',
+    description: "Change a member's role, status or groups.",
+    params: idParams,
+    body: nonEmptyPatch({ role, status: memberStatus, group_ids: z.array(id).max(100, 'must have at most 100 items') }),
+    response: member,
+  }),
+  defineOperation({
+    name: 'members.delete', method: 'DELETE', path: '/members/{id}', role: 'admin', tag: 'members',
+    description: 'Remove a member from the organization; their tokens are revoked.', params: idParams, response: deleted,
+  }),
+] as const;

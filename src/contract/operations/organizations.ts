@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { defineOperation } from '../define.js';
+import { deleted, id, idParams, listQuery, nonEmptyPatch, role, text, timestamp } from '../schemas.js';
+
+// Seed 000 "properties". A token is for one organization: fetch, update and delete act on that
+// one only (another id is not_found); the list shows every organization the caller belongs to.
+export const organization = z.object({
+  id,
+  name: z.string(),
+  /** The caller's role in this organization. */
+  role,
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+const fields = { name: text(200) };
+
+export const organizationOperations = [
+  defineOperation({
+    name: 'organizations.list', method: 'GET', path: '/organizations', role: 'bot', tag: 'organizations', list: true,
+    description: "List the organizations the caller is a member of, with the caller's role in each.",
+    query: listQuery({}), response: organization,
+  }),
+  defineOperation({
+    name: 'organizations.fetch', method: 'GET', path: '/organizations/{id}', role: 'bot', tag: 'organizations',
+    description: 'Fetch the organization the token is for.', params: idParams, response: organization,
+  }),
+  defineOperation({
+    name: 'organizations.create', method: 'POST', path: '/organizations', role: 'admin', tag: 'organizations',
+    description: 'Create an organization; the caller becomes its admin.',
+    body: z.strictObject(fields), response: organization,
+  }),
+  defineOperation({
+    name: 'organizations.update', method: 'PATCH', path: '/organizations/{id}', role: 'admin', tag: 'organizations',
+    description: 'Rename the organization the token is for.', params: idParams, body: nonEmptyPatch(fields), response: organization,
+  }),
+  defineOperation({
+    name: 'organizations.delete', method: 'DELETE', path: '/organizations/{id}', role: 'admin', tag: 'organizations',
+    description: "Delete the organization the token is for, with everything in it; members' tokens are revoked.",
+    params: idParams, response: deleted,
+  }),
+] as const;

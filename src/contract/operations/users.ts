@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { defineOperation } from '../define.js';
+import { deleted, email, id, idParams, listQuery, nonEmptyPatch, role, timestamp } from '../schemas.js';
+
+// Seed 001 "users": the organization's users with their role there. "(self)" rows: any role may
+// fetch and update its own user (`/users/me`, or its own id) but never its own role or status.
+export const memberStatus = z.enum(['active', 'disabled']);
+
+export const user = z.object({
+  id,
+  email: z.string(),
+  name: z.string(),
+  is_bot: z.boolean(),
+  role,
+  status: memberStatus,
+  group_ids: z.array(id),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+const selfFields = { name: z.string().trim().max(200, 'must be at most 200 characters') };
+const adminFields = { ...selfFields, role, status: memberStatus };
+const self = { param: 'id', role: 'guest' } as const;
+
+export const userOperations = [
+  defineOperation({
+    name: 'users.list', method: 'GET', path: '/users', role: 'bot', tag: 'users', list: true,
+    description: 'List the users of the organization.',
+    query: listQuery({ role: role.optional(), status: memberStatus.optional(), email: z.string().max(254).optional() }),
+    response: user,
+  }),
+  defineOperation({
+    name: 'users.me', method: 'GET', path: '/users/me', role: 'guest', tag: 'users',
+    description: "Fetch the caller's own user.", response: user,
+  }),
+  defineOperation({
+    name: 'users.me.update', method: 'PATCH', path: '/users/me', role: 'guest', tag: 'users',
+    description: "Update the caller's own user (not its role).", body: nonEmptyPatch(selfFields), response: user,
+  }),
+  defineOperation({
+    name: 'users.fetch', method: 'GET', path: '/users/{id}', role: 'bot', self, tag: 'users',
+    description: 'Fetch a user of the organization (any role may fetch itself).', params: idParams, response: user,
+  }),
+  defineOperation({
+    name: 'users.create', method: 'POST', path: '/users', role: 'admin', tag: 'users',
+    description: 'Create a user with a role in the organization.',
+    body: z.strictObject({
+      email,
+      name: selfFields.name.optional(),
+      role,
+      password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters').optional(),
+      is_bot: z.boolean().optional(),
+    }),
+    response: user,
+  }),
+  defineOperation({
+    name: 'users.update', method: 'PATCH', path: '/users/{id}', role: 'admin', self, tag: 'users',
+    description: "Update a user's name, role or status (any role may rename itself; nobody may change its own role).",
+    params: idParams, body: nonEmptyPatch(adminFields), response: user,
+  }),
+  defineOperation({
+    name: 'users.delete', method: 'DELETE', path: '/users/{id}', role: 'admin', tag: 'users',
+    description: "Remove a user from the organization; their tokens are revoked.", params: idParams, response: deleted,
+  }),
+] as const;

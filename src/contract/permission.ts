@@ -1,0 +1,27 @@
+import type { Identity } from './identity.js';
+import type { Operation } from './operation.js';
+import { roleAllows, type Role } from './roles.js';
+
+/** The lowest role that can ever be allowed: the self rule's when the operation has one. */
+export function lowestRole(operation: Operation): Role | 'public' {
+  return operation.self?.role ?? operation.role;
+}
+
+/** True when the path parameter of the self rule names the caller's own user. */
+export function isSelf(operation: Operation, params: Record<string, unknown>, identity: Pick<Identity, 'sub'>): boolean {
+  if (!operation.self) return false;
+  const value = params[operation.self.param];
+  return value === identity.sub || value === 'me';
+}
+
+/**
+ * The permission matrix (DESIGN.md, seed 001): may `identity` call `operation` with `params`?
+ * The self rule needs the parameters, which an RPC call carries in its body: a gateway that has
+ * not parsed them checks `lowestRole` and the resource API, which has, decides with this.
+ */
+export function isAllowed(operation: Operation, identity: Pick<Identity, 'sub' | 'role'> | undefined, params: Record<string, unknown>): boolean {
+  if (operation.role === 'public') return true;
+  if (!identity) return false;
+  if (roleAllows(identity.role, operation.role)) return true;
+  return operation.self !== undefined && isSelf(operation, params, identity) && roleAllows(identity.role, operation.self.role);
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ROLES } from './roles.js';
+
+// Building blocks shared by the operation files. Bodies are strict objects: an unknown field is
+// a 400 naming it, never silently dropped (issue 6).
+
+/** Body limits, in bytes. Operations without a body still take RPC arguments in one. */
+export const SMALL_BODY = 4 * 1024;
+export const DEFAULT_BODY = 16 * 1024;
+export const LARGE_BODY = 256 * 1024;
+
+export const id = z.uuid({ error: 'must be a UUID' });
+export const timestamp = z.iso.datetime({ offset: true });
+export const role = z.enum(ROLES);
+
+export const idParams = z.strictObject({ id });
+
+/** A required, trimmed, non-empty string of at most `max` characters. */
+export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+/** An optional string that may be cleared with null. */
+export const nullableText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullable();
+
+export const email = z.email({ error: 'must be an email address' }).max(254, 'must be at most 254 characters');
+
+/**
+ * `limit` (default 20, max 100) and an opaque `cursor`. Query values arrive as strings over REST
+ * and as numbers in JSON RPC bodies; coerce covers both.
+ */
+export const pageQuery = {
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
+  cursor: z.string().min(1).max(512, 'must be at most 512 characters').optional(),
+};
+
+export const listQuery = <T extends z.ZodRawShape>(filters: T) => z.strictObject({ ...pageQuery, ...filters });
+
+/** A boolean in a query string (`true`/`false`) or a JSON body. */
+export const queryBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+export const deleted = z.object({ id, deleted: z.literal(true) });
+
+/** Rejects an empty PATCH body: an update that changes nothing is a client mistake. */
+export function nonEmptyPatch<T extends z.ZodRawShape>(shape: T) {
+  return z.strictObject(shape).refine((value) => Object.keys(value).length > 0, { message: 'must set at least one field' });
+}

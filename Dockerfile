@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build: compile TypeScript with the dev dependencies, then keep only production ones.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY views ./views
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production \
+    DATA_DIR=/var/lib/gatehouse \
+    PORT=8080
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY config ./config
+COPY views ./views
+RUN mkdir -p /var/lib/gatehouse && chown node:node /var/lib/gatehouse
+USER node
+EXPOSE 8080
+VOLUME ["/var/lib/gatehouse"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/gatehouse.js"]
+CMD ["start"]

@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Identity } from './identity.js';
+import { highestRole, lowerRole, type Role } from './roles.js';
 
 /**
  * API-key format (seed 000, 001): `ghk_` + 32 base62 characters of randomness (≈190 bits) +
@@ -55,6 +56,25 @@ function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * What is stored instead of the key: HMAC-SHA256 under a server secret (`api-key-hash`), so a
+ * leaked table cannot be used to try keys offline. Lookups by this hash are exact-match index
+ * scans; the secret itself is never compared in a timing-dependent way.
+ */
+export function hashApiKey(key: string, secret: Uint8Array): string {
+  return createHmac('sha256', secret).update(key, 'utf8').digest('base64url');
+}
+
+/**
+ * The role a key acts with: the highest role scope it was given, never more than its creator's
+ * role in the organization now (seed 001 cascade; a demoted creator's keys shrink with them).
+ */
+export function effectiveKeyRole(scopes: readonly string[], creatorRole: Role | undefined): Role | undefined {
+  const granted = highestRole(scopes);
+  if (granted === undefined || creatorRole === undefined) return undefined;
+  return lowerRole(granted, creatorRole);
 }
 
 /** How the gateway turns a well-formed key into an identity (implemented with the API-key issue). */

@@ -5,6 +5,7 @@ import { listen, type RunningServer } from '../shared/server.js';
 import { createApiComponent } from '../api/app.js';
 import { createAuthComponent } from '../auth/app.js';
 import { migrateLatest } from '../db/migrate.js';
+import { operations } from '../contract/index.js';
 import { createGatewayComponent } from '../gateway/app.js';
 import { createWebhookWorker } from '../webhooks/worker.js';
 import { bootstrapFirstRun } from './bootstrap.js';
@@ -82,7 +83,7 @@ export async function start(options: StartOptions): Promise<Started> {
       await serve(createWebhookWorker(runtime), config.INTERNAL_HOST, 0);
     }
     if (role === 'all' || role === 'gateway') {
-      await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl }), config.HOST, config.PORT);
+      await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl }, { operations }), config.HOST, config.PORT);
     }
     logger.info({ role, urls, public_url: config.PUBLIC_URL, database: runtime.db.kind, redis: Boolean(runtime.redis) }, 'gatehouse started');
   } catch (err) {

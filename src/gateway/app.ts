@@ -1,81 +1,235 @@
-import http from 'node:http';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ApiKeyResolver } from '../contract/api-key.js';
+import { createRouteTable, type Operation } from '../contract/index.js';
 import type { Component, Runtime } from '../shared/runtime.js';
 import { AppError, toErrorBody } from '../shared/errors.js';
 import { checkReadiness, healthBody } from '../shared/health.js';
 import { pickRequestId, REQUEST_ID_HEADER } from '../shared/request-id.js';
+import { createApiKeyResolver } from './api-keys.js';
+import { AuthFailure } from './auth-error.js';
+import { createAuthenticator } from './authenticate.js';
+import type { Caller } from './caller.js';
+import { checkTarget } from './check-path.js';
+import { createClientAddressReader } from './client-address.js';
+import { createCors, type OriginSource } from './cors.js';
+import { forward } from './forward.js';
+import { createJwksCache } from './jwks.js';
+import { createRateLimits } from './limit-rate.js';
+import { createGatewayMetrics } from './metrics.js';
+import { createRevocationList } from './revocation-list.js';
+import { authRouteChecks, apiRateChecks } from './rate-policies.js';
+import { prepareApiRequest, type PreparedRequest } from './prepare.js';
+import { createUpstreams } from './upstreams.js';
+import { createWebSocketProxy } from './websocket.js';
+import { createTokenVerifier } from './verify-token.js';
 
 export interface GatewayUpstreams {
   auth: string;
   api: string;
 }
 
-const authPrefixes = ['/.well-known/', '/oauth2/', '/interaction/', '/account', '/v2/auth/'];
+export interface GatewayOptions {
+  /** The contract table; tests pass their own. */
+  operations: readonly Operation[];
+  /** Turns an API key into an identity; default: the database-backed resolver of api-keys.ts. */
+  apiKeys?: ApiKeyResolver | undefined;
+  /** Registered SPA origins (the auth server's clients); GATEWAY_CORS_ORIGINS are added to these. */
+  corsOrigins?: OriginSource | undefined;
+}
 
-/** The only public listener (DESIGN.md "Components"). */
-export function createGatewayComponent(runtime: Runtime, upstreams: GatewayUpstreams): Component {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// DESIGN.md "Components": these go to the auth server, everything else is the API.
+const authPrefixes = ['/.well-known/', '/oauth2/', '/interaction/', '/account/', '/v2/auth/'];
+const authExact = new Set(['/account', '/v2/auth']);
+// Not operations, but public API routes (src/contract/index.ts): the OpenAPI document and its page.
+const isDocsPath = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+
+/** The only public listener (DESIGN.md "Components"): routing, authentication, limits, proxy. */
+export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUpstreams, options: GatewayOptions): Component {
+  const { config } = runtime;
   const log = runtime.logger.child({ component: 'gateway' });
+  const routes = createRouteTable(options.operations);
+  const upstreams = createUpstreams(upstreamUrls, config);
+  const ownResolver = options.apiKeys
+    ? undefined
+    : createApiKeyResolver({
+      knex: runtime.db.knex, bus: runtime.bus, clock: runtime.clock, logger: log, hashSecret: runtime.secrets.derive('api-key-hash'),
+    });
+  const apiKeys = options.apiKeys ?? ownResolver;
+  const revocations = createRevocationList({
+    knex: runtime.db.knex,
+    bus: runtime.bus,
+    clock: runtime.clock,
+    logger: log,
+    onApiKeyRevoked: (keyId) => apiKeys?.forget(keyId),
+  });
+  const metrics = createGatewayMetrics(runtime.metrics, () => revocations.size);
+  const jwks = createJwksCache({
+    url: new URL('/oauth2/jwks', upstreamUrls.auth).toString(),
+    algorithms: config.GATEWAY_JWT_ALGORITHMS,
+    cooldownMs: config.GATEWAY_JWKS_REFRESH_COOLDOWN_MS,
+    maxAgeMs: config.GATEWAY_JWKS_MAX_AGE_MS,
+    timeoutMs: config.GATEWAY_JWKS_TIMEOUT_MS,
+    clock: runtime.clock,
+    logger: log,
+    onRefresh: (result) => metrics.jwksRefreshes.inc({ result }),
+  });
+  const authenticate = createAuthenticator({
+    apiKeys,
+    verifyToken: createTokenVerifier({
+      issuer: config.PUBLIC_URL,
+      audience: config.API_AUDIENCE,
+      algorithms: config.GATEWAY_JWT_ALGORITHMS,
+      clockToleranceS: config.GATEWAY_CLOCK_TOLERANCE_S,
+      expiredStatus: config.GATEWAY_EXPIRED_TOKEN_STATUS,
+      cacheSize: config.GATEWAY_TOKEN_CACHE_SIZE,
+      jwks,
+      clock: runtime.clock,
+    }),
+  });
+  const limits = createRateLimits({
+    redis: runtime.redis,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    windowS: config.RATE_LIMIT_WINDOW_S,
+    processCount: config.GATEWAY_PROCESS_COUNT,
+    clock: runtime.clock,
+    onReject: (policy) => metrics.rateLimited.inc({ policy }),
+    onFallback: () => {
+      metrics.rateLimitFallbacks.inc();
+      log.warn('rate limits: Redis failed, counting per process until it answers again');
+    },
+  });
+  const cors = createCors(options.corsOrigins ?? (() => false), config.GATEWAY_CORS_ORIGINS);
+  const clientAddress = createClientAddressReader(config.GATEWAY_TRUSTED_PROXIES);
+  const assertionKey = runtime.secrets.derive('identity-assertion');
+  const pipeline = { routes, authenticate, revocations, limits, config, assertionKey, clientAddress };
+  const websocket = createWebSocketProxy(upstreamUrls.api, pipeline, log);
 
-  function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
     const payload = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
     res.end(payload);
   }
 
-  function sendError(res: http.ServerResponse, err: unknown, requestId: string): void {
+  function sendError(res: http.ServerResponse, err: unknown, requestId: string, extra: Record<string, string>): void {
+    if (err instanceof AuthFailure) metrics.authFailures.inc({ reason: err.reason });
     const { status, body, headers } = toErrorBody(err, requestId);
     if (status >= 500 && !(err instanceof AppError)) log.error({ err, request_id: requestId }, 'request failed');
-    if (!res.headersSent) sendJson(res, status, body, { ...headers, [REQUEST_ID_HEADER]: requestId });
-    else res.destroy();
+    if (res.headersSent) res.destroy();
+    else sendJson(res, status, body, { ...extra, ...headers, [REQUEST_ID_HEADER]: requestId });
   }
 
-  function forward(req: http.IncomingMessage, res: http.ServerResponse, base: string, requestId: string): void {
-    const target = new URL(req.url ?? '/', base);
-    const headers = { ...req.headers, [REQUEST_ID_HEADER]: requestId, host: target.host };
-    const upstream = http.request(target, { method: req.method, headers, agent }, (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, { ...upstreamRes.headers, [REQUEST_ID_HEADER]: requestId });
-      upstreamRes.pipe(res);
-    });
-    upstream.on('error', (err) => sendError(res, new AppError('upstream_unavailable', 'The upstream service is unavailable.', { cause: err }), requestId));
-    res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    req.pipe(upstream);
+  async function builtin(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string): Promise<boolean> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (path === '/health') {
+      sendJson(res, 200, healthBody(runtime.clock.now()), { [REQUEST_ID_HEADER]: requestId });
+      return true;
+    }
+    if (path === '/ready') {
+      const report = await checkReadiness(runtime);
+      const checks = { ...report.checks, rate_limit_store: limits.storeState() };
+      const failed = Object.entries(checks).filter(([, state]) => state === 'failed').map(([name]) => name);
+      const ok = failed.length === 0;
+      sendJson(res, ok ? 200 : 503, { ok, status: ok ? 'ready' : 'unavailable', checks, ...(ok ? {} : { failed }) }, { [REQUEST_ID_HEADER]: requestId });
+      return true;
+    }
+    if (path === '/metrics') {
+      const token = config.METRICS_TOKEN;
+      if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
+        throw new AppError('invalid_auth', 'Metrics need the metrics token.', { headers: { 'www-authenticate': 'Bearer' } });
+      }
+      const body = await runtime.metrics.metrics();
+      res.writeHead(200, { 'content-type': runtime.metrics.contentType, [REQUEST_ID_HEADER]: requestId });
+      res.end(body);
+      return true;
+    }
+    return false;
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
     const requestId = pickRequestId(req.headers[REQUEST_ID_HEADER]);
-    const path = (req.url ?? '/').split('?')[0]!;
+    let label = 'unmatched';
+    let caller: Caller | undefined;
+    let corsHeaders: Record<string, string> = {};
+    res.once('close', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const status = res.writableFinished ? res.statusCode : 499;
+      metrics.requests.inc({ operation: label, status });
+      metrics.duration.observe({ operation: label }, seconds);
+      if (config.GATEWAY_ACCESS_LOG) {
+        const identity = caller?.identity;
+        log.info({
+          request_id: requestId, method: req.method, path: (req.url ?? '').split('?')[0]!.slice(0, 256), status, operation: label,
+          ms: Math.round(seconds * 1e4) / 10, ip: req.socket.remoteAddress,
+          ...(identity ? { sub: identity.sub, org: identity.org, client_id: identity.client_id, key_id: identity.key_id } : {}),
+        }, 'request');
+      }
+    });
     try {
-      if (req.method === 'GET' && path === '/health') {
-        return sendJson(res, 200, healthBody(runtime.clock.now()), { [REQUEST_ID_HEADER]: requestId });
-      }
-      if (req.method === 'GET' && path === '/ready') {
-        const report = await checkReadiness(runtime);
-        return sendJson(res, report.ok ? 200 : 503, report, { [REQUEST_ID_HEADER]: requestId });
-      }
-      if (req.method === 'GET' && path === '/metrics') {
-        const token = runtime.config.METRICS_TOKEN;
-        if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
-          throw new AppError('invalid_auth', 'Metrics need the metrics token.', { headers: { 'www-authenticate': 'Bearer' } });
-        }
-        const body = await runtime.metrics.metrics();
-        res.writeHead(200, { 'content-type': runtime.metrics.contentType, [REQUEST_ID_HEADER]: requestId });
-        res.end(body);
+      const { path, query } = checkTarget(req.url, config.GATEWAY_MAX_PATH_LENGTH);
+      if (await builtin(req, res, path, requestId)) {
+        label = 'builtin';
         return;
       }
-      const base = authPrefixes.some((prefix) => path.startsWith(prefix)) ? upstreams.auth : upstreams.api;
-      forward(req, res, base, requestId);
+      const address = clientAddress(req);
+      if (authPrefixes.some((prefix) => path.startsWith(prefix)) || authExact.has(path)) {
+        label = 'auth_server';
+        const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method ?? 'GET', path, address.ip));
+        await proxy(req, res, upstreams.auth, { requestId, address, rateHeaders, bodyLimit: config.GATEWAY_AUTH_BODY_LIMIT, prepared: undefined });
+        return;
+      }
+      corsHeaders = await cors.headersFor(req);
+      if (cors.isPreflight(req)) {
+        label = 'preflight';
+        res.writeHead(204, { ...(await cors.preflight(req, 'GET, HEAD, POST, PUT, PATCH, DELETE')), [REQUEST_ID_HEADER]: requestId });
+        res.end();
+        return;
+      }
+      if (isDocsPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+        label = 'docs';
+        const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method, path, address.ip));
+        await proxy(req, res, upstreams.api, { requestId, address, rateHeaders: { ...rateHeaders, ...corsHeaders }, bodyLimit: 0, prepared: undefined });
+        return;
+      }
+      const prepared = await prepareApiRequest(pipeline, req, path, query);
+      label = prepared.match.operation.name;
+      caller = prepared.caller;
+      const { headers: rateHeaders } = await limits.consume(apiRateChecks(config, prepared.match.operation, caller, address.ip));
+      await proxy(req, res, upstreams.api, {
+        requestId, address, rateHeaders: { ...rateHeaders, ...corsHeaders }, bodyLimit: prepared.match.operation.bodyLimit, prepared,
+      });
     } catch (err) {
-      sendError(res, err, requestId);
+      sendError(res, err, requestId, corsHeaders);
     }
+  }
+
+  async function proxy(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    upstream: ReturnType<typeof createUpstreams>['api'],
+    ctx: { requestId: string; address: ReturnType<typeof clientAddress>; rateHeaders: Record<string, string>; bodyLimit: number; prepared: PreparedRequest | undefined },
+  ): Promise<void> {
+    const sentAt = process.hrtime.bigint();
+    await forward(req, res, {
+      upstream,
+      target: req.url!,
+      headers: await upstreams.requestHeaders(req, upstream, ctx.requestId, ctx.address, ctx.prepared, assertionKey),
+      bodyLimit: ctx.bodyLimit,
+      responseHeaders: { ...ctx.rateHeaders, [REQUEST_ID_HEADER]: ctx.requestId },
+      onHeaders: () => metrics.upstreamDuration.observe({ upstream: upstream.name }, Number(process.hrtime.bigint() - sentAt) / 1e9),
+    });
   }
 
   return {
     name: 'gateway',
     listener: (req, res) => void handle(req, res),
+    onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head),
     async stop() {
-      agent.destroy();
+      revocations.stop();
+      ownResolver?.close();
+      websocket.close();
+      await upstreams.close();
     },
   };
 }

@@ -1,0 +1,56 @@
+import { isWellFormedApiKey, type ApiKeyResolver } from '../contract/api-key.js';
+import { AppError } from '../shared/errors.js';
+import { AuthFailure, invalidToken } from './auth-error.js';
+import type { Caller } from './caller.js';
+import type { TokenVerifier } from './verify-token.js';
+
+/**
+ * Reads the credential of an API request (DESIGN.md "Identity"): a JWT access token as Bearer,
+ * or an API key as Bearer or as HTTP Basic username with an empty password (seed 000). A key
+ * with a bad checksum is refused without a lookup. Credentials in the query string are refused:
+ * they end up in logs, histories and Referer headers (RFC 6750 §5.3).
+ */
+export interface Authenticator {
+  /** The caller, or undefined when the request carries no credential at all. */
+  (authorization: string | undefined, query: string): Promise<Caller | undefined>;
+}
+
+const queryCredential = /(?:^|&)(?:access_token|api_key|apikey)=/i;
+
+export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys: ApiKeyResolver | undefined }): Authenticator {
+  async function byApiKey(key: string): Promise<Caller> {
+    if (!isWellFormedApiKey(key)) throw invalidToken('api_key_malformed', 'The API key is malformed.');
+    if (!deps.apiKeys) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
+    let identity;
+    try {
+      identity = await deps.apiKeys.resolve(key);
+    } catch (err) {
+      throw new AppError('service_unavailable', 'API keys cannot be checked right now; retry shortly.', { cause: err, headers: { 'retry-after': '1' } });
+    }
+    if (!identity) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
+    return { identity };
+  }
+
+  return async function authenticate(authorization, query) {
+    if (query !== '' && queryCredential.test(query)) {
+      throw new AuthFailure('token_in_query', 'invalid_request', 'Credentials are accepted only in the Authorization header, never in the query string.');
+    }
+    if (authorization === undefined || authorization === '') return undefined;
+    const space = authorization.indexOf(' ');
+    const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
+    const value = space === -1 ? '' : authorization.slice(space + 1).trim();
+    if (value === '') throw invalidToken('malformed', 'The Authorization header holds no credential.');
+    if (scheme === 'bearer') {
+      return value.startsWith('ghk_') ? byApiKey(value) : deps.verifyToken(value);
+    }
+    if (scheme === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon === -1 || colon !== decoded.length - 1) {
+        throw invalidToken('api_key_malformed', 'HTTP Basic carries an API key as the username and an empty password.');
+      }
+      return byApiKey(decoded.slice(0, colon));
+    }
+    throw invalidToken('malformed', 'The Authorization scheme is not supported; use Bearer or Basic.');
+  };
+}

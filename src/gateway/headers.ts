@@ -1,0 +1,63 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Header hygiene (issue 5 "Proxy"). Hop-by-hop headers (RFC 9110 §7.6.1) and any header the
+ * `Connection` header names are dropped; everything an upstream could read as identity, client
+ * address or a method/path override is dropped so only the gateway's own values reach it.
+ */
+const hopByHop = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'http2-settings', 'expect', 'host',
+]);
+
+const identityExact = new Set([
+  'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip',
+  'remote-user', 'x-remote-user', 'x-remote-addr', 'x-user', 'x-userid', 'x-org', 'x-org-id', 'x-organization-id', 'x-tenant-id',
+  'x-role', 'x-roles', 'x-scope', 'x-scopes', 'x-client-id', 'x-api-key', 'x-consumer-id', 'x-consumer-username',
+  'x-credential-identifier', 'x-anonymous-consumer', 'x-identity', 'x-principal',
+  // Method and path overrides would let the upstream run another operation than the one authorised.
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-original-uri', 'x-rewrite-url',
+  'x-original-method', 'x-request-id', 'traceparent', 'tracestate',
+]);
+const identityPrefixes = ['x-gatehouse-', 'x-forwarded-', 'x-authenticated-', 'x-auth-', 'x-user-', 'x-jwt-', 'x-original-'];
+
+export function isStrippedHeader(name: string): boolean {
+  return hopByHop.has(name) || identityExact.has(name) || identityPrefixes.some((prefix) => name.startsWith(prefix));
+}
+
+/** The request headers to send upstream: inbound minus the stripped ones, plus `set`. */
+export function upstreamRequestHeaders(
+  inbound: IncomingHttpHeaders,
+  set: Record<string, string>,
+  dropCredentials: boolean,
+): Record<string, string | string[]> {
+  const connectionTokens = listTokens(inbound.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const name in inbound) {
+    const value = inbound[name];
+    if (value === undefined || isStrippedHeader(name) || connectionTokens?.has(name)) continue;
+    // The resource API trusts only the signed assertion; the raw credential stays at the gateway.
+    if (dropCredentials && (name === 'authorization' || name === 'cookie')) continue;
+    out[name] = value;
+  }
+  return Object.assign(out, set);
+}
+
+/** The response headers to send to the client: upstream minus hop-by-hop ones. */
+export function downstreamResponseHeaders(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
+  const connectionTokens = listTokens(upstream.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || (hopByHop.has(name) && name !== 'host') || connectionTokens?.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function listTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  const tokens = joined.toLowerCase().split(',').map((t) => t.trim()).filter(Boolean);
+  return tokens.length === 0 || (tokens.length === 1 && (tokens[0] === 'keep-alive' || tokens[0] === 'close')) ? undefined : new Set(tokens);
+}

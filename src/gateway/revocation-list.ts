@@ -1,0 +1,86 @@
+import type { Knex } from 'knex';
+import type { EventBus } from '../shared/bus.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { loadActiveRevocations, REVOCATION_CHANNEL, type Revocation } from '../db/revocations.js';
+
+/**
+ * The in-memory denylist every gateway process holds (issue 5 "Revocation"): loaded from the
+ * database at start, kept current from the event bus (Redis pub/sub across processes), and
+ * reloaded after the bus reconnects, since messages sent while it was down are lost. Lookups are
+ * map reads; entries are dropped once nothing they name can still be valid.
+ */
+export interface RevocationList {
+  isRevoked(kind: 'token' | 'grant' | 'api_key', subject: string): boolean;
+  /** The user's "not before" (ms), or undefined. */
+  userNotBefore(userId: string): number | undefined;
+  readonly size: number;
+  /** Resolves once the first database load finished (or failed, logged). */
+  readonly ready: Promise<void>;
+  stop(): void;
+}
+
+export function createRevocationList(deps: {
+  knex: Knex;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  onApiKeyRevoked?: (keyId: string) => void;
+}): RevocationList {
+  const entries = new Map<string, { expiresAt: number; notBefore?: number }>();
+  const keyOf = (kind: Revocation['kind'], subject: string) => `${kind}\u0000${subject}`;
+
+  function apply(revocation: Revocation): void {
+    const key = keyOf(revocation.kind, revocation.subject);
+    const previous = entries.get(key);
+    const expiresAt = Math.max(previous?.expiresAt ?? 0, revocation.expiresAt);
+    entries.set(key, revocation.kind === 'user' ? { expiresAt, notBefore: revocation.notBefore } : { expiresAt });
+    if (revocation.kind === 'api_key') deps.onApiKeyRevoked?.(revocation.subject);
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const rows = await loadActiveRevocations(deps.knex, deps.clock.now());
+      for (const row of rows) apply(row);
+    } catch (err) {
+      deps.logger.error({ err }, 'could not load the revocation list; retrying on the next bus reconnect');
+    }
+  }
+
+  const unsubscribe = deps.bus.subscribe(REVOCATION_CHANNEL, (message) => {
+    if (isRevocation(message)) apply(message);
+    else deps.logger.warn('ignored a malformed revocation event');
+  });
+  const offReconnect = deps.bus.onReconnect(() => void load());
+  const sweep = setInterval(() => {
+    const now = deps.clock.now();
+    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key);
+  }, 60_000);
+  sweep.unref();
+
+  function live(kind: Revocation['kind'], subject: string) {
+    const entry = entries.get(keyOf(kind, subject));
+    return entry && entry.expiresAt > deps.clock.now() ? entry : undefined;
+  }
+
+  return {
+    ready: load(),
+    isRevoked: (kind, subject) => live(kind, subject) !== undefined,
+    userNotBefore: (userId) => live('user', userId)?.notBefore,
+    get size() {
+      return entries.size;
+    },
+    stop() {
+      unsubscribe();
+      offReconnect();
+      clearInterval(sweep);
+    },
+  };
+}
+
+function isRevocation(value: unknown): value is Revocation {
+  const v = value as Partial<Record<string, unknown>> | null;
+  if (!v || typeof v.subject !== 'string' || typeof v.expiresAt !== 'number') return false;
+  if (v.kind === 'user') return typeof v.notBefore === 'number';
+  return v.kind === 'token' || v.kind === 'grant' || v.kind === 'api_key';
+}

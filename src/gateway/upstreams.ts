@@ -1,0 +1,61 @@
+import type http from 'node:http';
+import { IDENTITY_HEADER, signIdentity } from '../contract/identity.js';
+import type { Config } from '../shared/config/index.js';
+import { REQUEST_ID_HEADER } from '../shared/request-id.js';
+import type { ClientAddress } from './client-address.js';
+import { createUpstream, type Upstream } from './forward.js';
+import { upstreamRequestHeaders } from './headers.js';
+import type { PreparedRequest } from './prepare.js';
+import { nextTraceparent } from './trace.js';
+
+/**
+ * The two upstreams and the headers the gateway sends them: the inbound headers after hygiene,
+ * then the gateway's own `X-Forwarded-*` (replacing, never appending to, a client's), request id,
+ * trace context and, for the resource API, the signed identity assertion bound to this method and
+ * path. The API never sees the raw credential.
+ */
+export function createUpstreams(urls: { auth: string; api: string }, config: Config) {
+  const options = {
+    connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
+    connectTimeoutMs: config.GATEWAY_CONNECT_TIMEOUT_MS,
+    responseTimeoutMs: config.GATEWAY_RESPONSE_TIMEOUT_MS,
+  };
+  const api = createUpstream('api', urls.api, options);
+  const auth = createUpstream('auth', urls.auth, options);
+  return {
+    api,
+    auth,
+    async requestHeaders(
+      req: http.IncomingMessage,
+      upstream: Upstream,
+      requestId: string,
+      address: ClientAddress,
+      prepared: PreparedRequest | undefined,
+      assertionKey: Uint8Array,
+    ): Promise<Record<string, string | string[]>> {
+      const set = gatewayHeaders(req, requestId, address);
+      const identity = prepared?.caller?.identity;
+      if (identity && identity.role !== undefined) {
+        set[IDENTITY_HEADER] = await signIdentity({ ...identity, role: identity.role }, assertionKey, { method: req.method ?? 'GET', path: prepared!.path });
+      }
+      return upstreamRequestHeaders(req.headers, set, upstream.name === 'api');
+    },
+    async close() {
+      await Promise.all([api.pool.destroy(), auth.pool.destroy()]);
+    },
+  };
+}
+
+export function gatewayHeaders(req: http.IncomingMessage, requestId: string, address: ClientAddress): Record<string, string> {
+  const trace = nextTraceparent(req.headers.traceparent);
+  const set: Record<string, string> = {
+    'x-forwarded-for': address.ip,
+    'x-forwarded-proto': address.proto,
+    [REQUEST_ID_HEADER]: requestId,
+    traceparent: trace.traceparent,
+  };
+  if (address.host !== undefined) set['x-forwarded-host'] = address.host;
+  const tracestate = req.headers.tracestate;
+  if (trace.continued && typeof tracestate === 'string' && tracestate.length <= 512) set.tracestate = tracestate;
+  return set;
+}

@@ -1,0 +1,77 @@
+import { STATUS_CODES } from 'node:http';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import httpProxy from 'http-proxy';
+import { IDENTITY_HEADER, signIdentity } from '../contract/identity.js';
+import type { Config } from '../shared/config/index.js';
+import { toErrorBody } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { pickRequestId, REQUEST_ID_HEADER } from '../shared/request-id.js';
+import { checkTarget } from './check-path.js';
+import type { ClientAddress } from './client-address.js';
+import { upstreamRequestHeaders } from './headers.js';
+import type { RateLimits } from './limit-rate.js';
+import { prepareApiRequest, type DecisionSteps } from './prepare.js';
+import { apiRateChecks } from './rate-policies.js';
+import { gatewayHeaders } from './upstreams.js';
+
+/**
+ * WebSocket upgrades (issue 5 "Proxy"): the same decision as an HTTP request (route, credential,
+ * revocation, permission, rate limit) on the upgrade request, then http-proxy splices the two
+ * sockets. http-proxy stays the tool here: once upgraded there is no per-request work left for
+ * the faster HTTP core to save (docs/benchmarks.md). A refusal is a plain HTTP response with the
+ * usual JSON body, written on the raw socket.
+ */
+export function createWebSocketProxy(
+  apiUrl: string,
+  steps: DecisionSteps & { limits: RateLimits; config: Config; assertionKey: Uint8Array; clientAddress: (req: http.IncomingMessage) => ClientAddress },
+  log: Logger,
+) {
+  const proxy = httpProxy.createProxyServer({ target: apiUrl, ws: true, xfwd: false });
+  proxy.on('error', (err, _req, socket) => {
+    log.warn({ err }, 'websocket upstream failed');
+    if (socket && 'destroy' in socket) (socket as Duplex).destroy();
+  });
+
+  function refuse(socket: Duplex, err: unknown, requestId: string): void {
+    const { status, body, headers } = toErrorBody(err, requestId);
+    const payload = JSON.stringify(body);
+    const lines = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+      'content-type: application/json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(payload)}`,
+      `${REQUEST_ID_HEADER}: ${requestId}`,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+      'connection: close',
+    ];
+    socket.end(`${lines.join('\r\n')}\r\n\r\n${payload}`);
+  }
+
+  return {
+    async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+      socket.on('error', () => socket.destroy());
+      const requestId = pickRequestId(req.headers[REQUEST_ID_HEADER]);
+      try {
+        const { path, query } = checkTarget(req.url, steps.config.GATEWAY_MAX_PATH_LENGTH);
+        const prepared = await prepareApiRequest(steps, req, path, query);
+        const address = steps.clientAddress(req);
+        await steps.limits.consume(apiRateChecks(steps.config, prepared.match.operation, prepared.caller, address.ip));
+        const set = gatewayHeaders(req, requestId, address);
+        const identity = prepared.caller?.identity;
+        if (identity?.role !== undefined) {
+          set[IDENTITY_HEADER] = await signIdentity({ ...identity, role: identity.role }, steps.assertionKey, { method: 'GET', path });
+        }
+        const upgrade = req.headers.upgrade;
+        // Hygiene drops hop-by-hop headers; an upgrade needs its own two back.
+        req.headers = { ...upstreamRequestHeaders(req.headers, set, true), connection: 'Upgrade', upgrade: upgrade ?? 'websocket' } as http.IncomingHttpHeaders;
+        if (socket.destroyed) return;
+        proxy.ws(req, socket, head);
+      } catch (err) {
+        refuse(socket, err, requestId);
+      }
+    },
+    close() {
+      proxy.close();
+    },
+  };
+}

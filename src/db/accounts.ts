@@ -64,3 +64,19 @@ export async function insertMembership(knex: Knex, input: { userId: string; orga
     knex('memberships').insert({ user_id: input.userId, organization_id: input.organizationId, role: input.role }),
   );
 }
+
+export interface MembershipRow {
+  user_id: string;
+  organization_id: string;
+  role: Role;
+  created_at: Date;
+}
+
+/** A user's memberships, the one they joined first first. */
+export async function listMemberships(knex: Knex, userId: string): Promise<MembershipRow[]> {
+  return knex('memberships').where({ user_id: userId }).orderBy([{ column: 'created_at' }, { column: 'organization_id' }]);
+}
+
+export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
+  return knex('users').where({ id }).first<UserRow | undefined>();
+}

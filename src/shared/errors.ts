@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'invalid_request'
   | 'invalid_auth'
   | 'invalid_credentials'
+  | 'invalid_refresh_token'
   | 'token_expired'
   | 'insufficient_scope'
   | 'forbidden'
@@ -26,6 +27,7 @@ const defaultStatus: Record<ErrorCode, number> = {
   invalid_request: 400,
   invalid_auth: 401,
   invalid_credentials: 401,
+  invalid_refresh_token: 401,
   token_expired: 403,
   insufficient_scope: 403,
   forbidden: 403,

@@ -6,10 +6,11 @@ import { apiFields } from './api.js';
 import { authFields } from './auth.js';
 import { coreFields } from './core.js';
 import { gatewayFields } from './gateway.js';
+import { tokensFields } from './tokens.js';
 import { webhooksFields } from './webhooks.js';
 
 export const configSchema = z
-  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...webhooksFields })
+  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields })
   .strict()
   .transform((c) => {
     const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');

@@ -1,0 +1,22 @@
+import type { Middleware } from 'koa';
+import type { Runtime } from '../../shared/runtime.js';
+import { createAccessTokenSigner } from './access-tokens.js';
+import { tokenApi } from './router.js';
+import { createTokenService } from './service.js';
+import { createSignInThrottle } from './throttle.js';
+
+export { TOKEN_API_PATH } from './router.js';
+
+/** The seed-001 token API, built from the runtime; mount it in the auth server's koa app. */
+export function createTokenApi(runtime: Runtime): { middleware: Middleware; close(): void } {
+  const { config } = runtime;
+  const signer = createAccessTokenSigner({ knex: runtime.db.knex, secrets: runtime.secrets, config, clock: runtime.clock, bus: runtime.bus });
+  const service = createTokenService({ knex: runtime.db.knex, bus: runtime.bus, clock: runtime.clock, config, signer });
+  const throttle = createSignInThrottle({
+    redis: runtime.redis,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    maxFailures: config.TOKEN_API_MAX_FAILURES_PER_EMAIL_IP,
+    blockSeconds: config.TOKEN_API_BLOCK_SECONDS,
+  });
+  return { middleware: tokenApi({ service, throttle }), close: () => signer.close() };
+}

@@ -1,0 +1,104 @@
+import type { Middleware, ParameterizedContext } from 'koa';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
+import type { SignInThrottle } from './throttle.js';
+import type { TokenService } from './service.js';
+
+export const TOKEN_API_PATH = '/v2/auth/token';
+const bodyLimit = 8 * 1024;
+
+const signInBody = z.strictObject({
+  email: z.string().trim().min(1, 'is required').max(254),
+  password: z.string().min(1, 'is required').max(1024),
+  organization: z.uuid('must be an organization id').optional(),
+});
+const refreshBody = z.strictObject({
+  refreshToken: z.string().min(1, 'is required').max(512),
+  clientId: z.string().trim().min(1, 'is required').max(254),
+});
+
+/**
+ * Seed 001's time-based token API, exactly as the seed describes it:
+ * - `POST {email, password}` → a 24 h token and a refresh token;
+ * - `GET ?refreshToken=…` with the current token as Bearer → new pair, before expiry;
+ * - `POST {refreshToken, clientId}` without Authorization → new pair, after expiry.
+ * It is a first-party endpoint, not an OAuth password grant: discovery does not advertise it.
+ */
+export function tokenApi(deps: { service: TokenService; throttle: SignInThrottle }): Middleware {
+  const { service, throttle } = deps;
+
+  async function post(ctx: ParameterizedContext): Promise<void> {
+    const body = await readJson(ctx);
+    if (body !== null && typeof body === 'object' && 'refreshToken' in body) {
+      if (ctx.get('authorization')) {
+        throw new AppError('invalid_request', 'Refresh with POST is for expired tokens and takes no Authorization header; use GET with the current token instead.');
+      }
+      const input = parse(refreshBody, body);
+      ctx.body = await service.refreshWithClientId(input.refreshToken, input.clientId);
+      return;
+    }
+    const input = parse(signInBody, body);
+    const ip = ctx.ip;
+    await throttle.check(input.email, ip);
+    try {
+      ctx.body = await service.signIn(input);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'invalid_credentials') await throttle.failed(input.email, ip);
+      throw err;
+    }
+    await throttle.succeeded(input.email, ip);
+  }
+
+  async function get(ctx: ParameterizedContext): Promise<void> {
+    const refreshToken = ctx.query.refreshToken;
+    if (typeof refreshToken !== 'string' || refreshToken === '') {
+      throw new AppError('validation_failed', 'refreshToken is required.', { details: { fields: { refreshToken: 'is required (one query parameter)' } } });
+    }
+    const authorization = ctx.get('authorization');
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
+    if (!match) {
+      throw new AppError('invalid_auth', 'Refresh with GET needs the current token as `Authorization: Bearer`.', { headers: { 'www-authenticate': 'Bearer' } });
+    }
+    ctx.body = await service.refreshWithBearer(refreshToken, match[1]!);
+  }
+
+  return async function timeBasedTokenApi(ctx, next) {
+    if (ctx.path !== TOKEN_API_PATH) return next();
+    ctx.set('cache-control', 'no-store');
+    if (ctx.method === 'POST') return post(ctx);
+    if (ctx.method === 'GET') return get(ctx);
+    ctx.set('allow', 'GET, POST');
+    throw new AppError('method_not_allowed', `${ctx.method} is not allowed here; use POST to sign in or refresh, GET to refresh before expiry.`);
+  };
+}
+
+async function readJson(ctx: ParameterizedContext): Promise<unknown> {
+  if (!ctx.is('application/json')) {
+    throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
+  }
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > bodyLimit) throw new AppError('payload_too_large', `The body may be at most ${bodyLimit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > bodyLimit) throw new AppError('payload_too_large', `The body may be at most ${bodyLimit} bytes.`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new AppError('invalid_request', 'The body is not valid JSON.');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[key] = 'is not a known field';
+    else fields[issue.path.join('.') || '(body)'] ??= issue.message;
+  }
+  throw new AppError('validation_failed', `Invalid fields: ${Object.keys(fields).join(', ')}.`, { details: { fields } });
+}

@@ -1,0 +1,120 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { findUserByEmail, findUserById, listMemberships, type MembershipRow, type UserRow } from '../../db/accounts.js';
+import { revoke } from '../../db/revocations.js';
+import type { EventBus } from '../../shared/bus.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Config } from '../../shared/config/index.js';
+import { AppError } from '../../shared/errors.js';
+import { verifyPassword } from '../../shared/password.js';
+import type { AccessTokenSigner } from './access-tokens.js';
+import { consumeRefreshToken, findRefreshToken, insertRefreshToken, revokeRefreshFamily, type RefreshTokenRow } from './refresh-token-rows.js';
+
+/** Seed 001's response, field for field. */
+export interface TokenResponse {
+  tokenType: 'Bearer';
+  token: string;
+  refreshToken: string;
+  user: string;
+  scope: string;
+}
+
+export interface TokenServiceDeps {
+  knex: Knex;
+  bus: EventBus;
+  clock: Clock;
+  config: Config;
+  signer: AccessTokenSigner;
+}
+
+const badCredentials = () => new AppError('invalid_credentials', 'The email or password is not correct.');
+const badRefreshToken = () => new AppError('invalid_refresh_token', 'The refresh token is invalid, expired or already used.');
+// Seed 001: `<user id>.<random>`; 40 random bytes as 80 hex characters, as in the seed's example.
+const refreshTokenShape = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([0-9a-f]{80})$/;
+
+const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export function createTokenService(deps: TokenServiceDeps) {
+  const { knex, clock, config } = deps;
+
+  async function issue(user: UserRow, membership: MembershipRow, familyId: string): Promise<TokenResponse> {
+    const refreshToken = `${user.id}.${randomBytes(40).toString('hex')}`;
+    await insertRefreshToken(knex, {
+      familyId,
+      userId: user.id,
+      organizationId: membership.organization_id,
+      secretHash: hashRefreshToken(refreshToken),
+      expiresAt: new Date(clock.now() + config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+    });
+    const { token } = await deps.signer.sign({ userId: user.id, organizationId: membership.organization_id, role: membership.role, familyId });
+    return { tokenType: 'Bearer', token, refreshToken, user: user.id, scope: membership.role };
+  }
+
+  /** Kills a family: its refresh tokens here, its access tokens at every gateway. */
+  async function revokeFamily(familyId: string): Promise<void> {
+    const now = clock.now();
+    await revokeRefreshFamily(knex, familyId, new Date(now));
+    await revoke({ knex, bus: deps.bus }, { kind: 'grant', subject: familyId, expiresAt: now + config.TIME_BASED_TOKEN_TTL_SECONDS * 1000 + 60_000 });
+  }
+
+  /**
+   * Consumes a refresh token and issues the next one of its family. A consumed token seen again
+   * means it was copied: the family is revoked (OAuth 2.0 Security BCP §4.14.2).
+   */
+  async function rotate(refreshToken: string, check: (row: RefreshTokenRow, user: UserRow) => void): Promise<TokenResponse> {
+    if (!refreshTokenShape.test(refreshToken)) throw badRefreshToken();
+    const hash = hashRefreshToken(refreshToken);
+    const found = await findRefreshToken(knex, hash);
+    if (!found) throw badRefreshToken();
+    const user = await findUserById(knex, found.user_id);
+    if (!user) throw badRefreshToken();
+    check(found, user);
+    const consumed = await consumeRefreshToken(knex, hash, new Date(clock.now()));
+    if (!consumed) {
+      if (found.consumed_at !== null || (await findRefreshToken(knex, hash))?.consumed_at) {
+        if (found.family_revoked_at === null) await revokeFamily(found.family_id);
+      }
+      throw badRefreshToken();
+    }
+    const membership = (await listMemberships(knex, user.id)).find((m) => m.organization_id === consumed.organization_id);
+    if (user.disabled_at || !membership) {
+      await revokeFamily(consumed.family_id);
+      throw badRefreshToken();
+    }
+    return issue(user, membership, consumed.family_id);
+  }
+
+  return {
+    /** `POST /v2/auth/token {email, password, organization?}`. */
+    async signIn(input: { email: string; password: string; organization?: string | undefined }): Promise<TokenResponse> {
+      const user = await findUserByEmail(knex, input.email);
+      // Same work (one argon2 verification) whether or not the user exists or is disabled.
+      const passwordOk = await verifyPassword(user?.password_hash, input.password);
+      if (!user || !passwordOk || user.disabled_at) throw badCredentials();
+      const memberships = await listMemberships(knex, user.id);
+      const membership = input.organization ? memberships.find((m) => m.organization_id === input.organization) : memberships[0];
+      if (!membership) {
+        if (input.organization) throw new AppError('forbidden', 'You are not a member of that organization.');
+        throw badCredentials();
+      }
+      return issue(user, membership, randomUUID());
+    },
+
+    /** `POST /v2/auth/token {refreshToken, clientId}`: after expiry, no Authorization header. */
+    refreshWithClientId(refreshToken: string, clientId: string): Promise<TokenResponse> {
+      return rotate(refreshToken, (_row, user) => {
+        if (user.email.toLowerCase() !== clientId.toLowerCase()) throw badRefreshToken();
+      });
+    },
+
+    /** `GET /v2/auth/token?refreshToken=…` with the current, unexpired token as Bearer. */
+    async refreshWithBearer(refreshToken: string, bearer: string): Promise<TokenResponse> {
+      const claims = await deps.signer.verify(bearer);
+      return rotate(refreshToken, (row) => {
+        if (claims.sub !== row.user_id || claims.gid !== row.family_id) throw badRefreshToken();
+      });
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

@@ -1,0 +1,17 @@
+import { positiveInt } from './fields.js';
+
+/**
+ * Settings of the seed-001 time-based tokens and of API keys (issue 4). Keys are
+ * environment-variable names; every field carries its default and a one-line description.
+ */
+export const tokensFields = {
+  TIME_BASED_TOKEN_TTL_SECONDS: positiveInt(24 * 3600)
+    .describe('Lifetime of a `/v2/auth/token` access token (seed 001: 24 hours).'),
+  API_KEY_MAX_LIFETIME_DAYS: positiveInt(365)
+    .describe('Longest lifetime an API key may be given; a key created without `expiresAt` gets this.'),
+  API_KEY_CACHE_TTL_MS: positiveInt(5_000)
+    .describe('How long the gateway reuses an API-key lookup; revocations and role changes drop entries at once.'),
+  TOKEN_API_MAX_FAILURES_PER_EMAIL_IP: positiveInt(10)
+    .describe('Failed `/v2/auth/token` sign-ins for one email from one IP before that pair waits TOKEN_API_BLOCK_SECONDS.'),
+  TOKEN_API_BLOCK_SECONDS: positiveInt(900).describe('How long a `/v2/auth/token` block lasts; no block is permanent.'),
+} as const;

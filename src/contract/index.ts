@@ -1,4 +1,5 @@
 import type { Operation } from './operation.js';
+import { apiKeyOperations } from './operations/api-keys.js';
 import { auditOperations } from './operations/audit.js';
 import { contactOperations } from './operations/contacts.js';
 import { formOperations } from './operations/forms.js';
@@ -46,6 +47,7 @@ export const operations: readonly Operation[] = Object.freeze([
   ...formOperations,
   ...serviceOperations,
   ...auditOperations,
+  ...apiKeyOperations,
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

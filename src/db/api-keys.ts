@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import type { Role } from '../contract/roles.js';
+import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from '../contract/api-key.js';
+import { roleAllows, highestRole, type Role } from '../contract/roles.js';
+import { AppError } from '../shared/errors.js';
 import { withDbErrors } from './errors.js';
 
 export interface ApiKeyRow {
@@ -21,7 +23,7 @@ export interface ApiKeyCredential extends ApiKeyRow {
   creator_disabled_at: Date | null;
 }
 
-const publicColumns = [
+export const apiKeyColumns = [
   'api_keys.id', 'api_keys.organization_id', 'api_keys.user_id', 'api_keys.name', 'api_keys.scopes',
   'api_keys.display_prefix', 'api_keys.expires_at', 'api_keys.last_used_at', 'api_keys.revoked_at', 'api_keys.created_at',
 ];
@@ -41,7 +43,7 @@ export async function insertApiKey(
         secret_hash: input.secretHash,
         expires_at: input.expiresAt,
       })
-      .returning(publicColumns.map((c) => c.replace('api_keys.', ''))),
+      .returning(apiKeyColumns.map((c) => c.replace('api_keys.', ''))),
   );
   return row as ApiKeyRow;
 }
@@ -53,34 +55,11 @@ export async function findApiKeyByHash(knex: Knex, secretHash: string): Promise<
     })
     .leftJoin('users', 'users.id', 'api_keys.user_id')
     .where('api_keys.secret_hash', secretHash)
-    .first([...publicColumns, 'memberships.role as creator_role', 'users.disabled_at as creator_disabled_at']);
-}
-
-export interface ApiKeyListFilter {
-  organizationId: string;
-  /** Only this user's keys; every key of the organization when absent. */
-  userId?: string;
-  /** Keyset cursor: keys created before this (created_at, id). */
-  before?: { createdAt: Date; id: string };
-  limit: number;
-}
-
-export async function listApiKeys(knex: Knex, filter: ApiKeyListFilter): Promise<ApiKeyRow[]> {
-  const query = knex('api_keys')
-    .where('api_keys.organization_id', filter.organizationId)
-    .orderBy([{ column: 'api_keys.created_at', order: 'desc' }, { column: 'api_keys.id', order: 'desc' }])
-    .limit(filter.limit)
-    .select(publicColumns);
-  if (filter.userId) query.andWhere('api_keys.user_id', filter.userId);
-  if (filter.before) {
-    const { createdAt, id } = filter.before;
-    query.andWhere((q) => q.where('api_keys.created_at', '<', createdAt).orWhere((q2) => q2.where('api_keys.created_at', createdAt).andWhere('api_keys.id', '<', id)));
-  }
-  return query;
+    .first([...apiKeyColumns, 'memberships.role as creator_role', 'users.disabled_at as creator_disabled_at']);
 }
 
 export async function findApiKey(knex: Knex, organizationId: string, id: string): Promise<ApiKeyRow | undefined> {
-  return knex('api_keys').where({ 'api_keys.organization_id': organizationId, 'api_keys.id': id }).first(publicColumns);
+  return knex('api_keys').where({ 'api_keys.organization_id': organizationId, 'api_keys.id': id }).first(apiKeyColumns);
 }
 
 /** Marks the key revoked; returns the row, or undefined when there is no such key. Idempotent. */
@@ -88,7 +67,7 @@ export async function markApiKeyRevoked(knex: Knex, organizationId: string, id: 
   const [row] = await knex('api_keys')
     .where({ organization_id: organizationId, id })
     .update({ revoked_at: knex.raw('coalesce(revoked_at, ?)', [at]) })
-    .returning(publicColumns.map((c) => c.replace('api_keys.', '')));
+    .returning(apiKeyColumns.map((c) => c.replace('api_keys.', '')));
   return row as ApiKeyRow | undefined;
 }
 
@@ -98,4 +77,71 @@ export async function touchApiKey(knex: Knex, id: string, at: Date): Promise<voi
     .where({ id })
     .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', new Date(at.getTime() - 60_000)))
     .update({ last_used_at: at });
+}
+
+export interface NewApiKey {
+  organizationId: string;
+  userId: string;
+  /** The most the key may hold: the creator's role, capped by the credential creating it. */
+  creatorRole: Role;
+  name: string;
+  scopes: string[];
+  expiresAt: Date | undefined;
+}
+
+/**
+ * Creates a key (seeds 000, 001): scopes are role scopes no wider than the creator's role; the
+ * expiry is at most `maxLifetimeDays` away (and that when none is asked). Returns the row and
+ * the secret, which is never stored and never shown again.
+ */
+export async function issueApiKey(
+  knex: Knex,
+  input: NewApiKey,
+  options: { hashSecret: Uint8Array; maxLifetimeDays: number; now: number },
+): Promise<{ row: ApiKeyRow; key: string }> {
+  const scopes = [...new Set(input.scopes)];
+  const widest = highestRole(scopes);
+  if (widest === undefined || scopes.length !== input.scopes.length) {
+    throw new AppError('validation_failed', 'scopes: must be distinct role scopes (guest, agent, bot, admin).', {
+      details: { fields: [{ field: 'scopes', message: 'must be distinct role scopes' }] },
+    });
+  }
+  if (!roleAllows(input.creatorRole, widest)) {
+    throw new AppError('insufficient_scope', `A key may not hold more than your role (${input.creatorRole}); it asked for ${widest}.`, {
+      details: { required_scope: widest },
+    });
+  }
+  const latest = options.now + options.maxLifetimeDays * 86_400_000;
+  const expiresAt = input.expiresAt ?? new Date(latest);
+  if (expiresAt.getTime() <= options.now || expiresAt.getTime() > latest) {
+    throw new AppError('validation_failed', `expiresAt: must be in the future and at most ${options.maxLifetimeDays} days away.`, {
+      details: { fields: [{ field: 'expiresAt', message: `must be in the future and at most ${options.maxLifetimeDays} days away` }] },
+    });
+  }
+  const key = generateApiKey();
+  const row = await insertApiKey(knex, {
+    organizationId: input.organizationId,
+    userId: input.userId,
+    name: input.name,
+    scopes,
+    displayPrefix: apiKeyDisplayPrefix(key),
+    secretHash: hashApiKey(key, options.hashSecret),
+    expiresAt,
+  });
+  return { row, key };
+}
+
+export function presentApiKey(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    prefix: row.display_prefix,
+    user_id: row.user_id,
+    organization_id: row.organization_id,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+  };
 }

@@ -52,7 +52,7 @@ export function tokenApi(deps: { service: TokenService; throttle: SignInThrottle
   async function get(ctx: ParameterizedContext): Promise<void> {
     const refreshToken = ctx.query.refreshToken;
     if (typeof refreshToken !== 'string' || refreshToken === '') {
-      throw new AppError('validation_failed', 'refreshToken is required.', { details: { fields: { refreshToken: 'is required (one query parameter)' } } });
+      throw new AppError('validation_failed', 'refreshToken: is required', { details: { fields: [{ field: 'refreshToken', message: 'is required' }] } });
     }
     const authorization = ctx.get('authorization');
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
@@ -95,10 +95,10 @@ async function readJson(ctx: ParameterizedContext): Promise<unknown> {
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const fields: Record<string, string> = {};
+  const fields: Array<{ field: string; message: string }> = [];
   for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[key] = 'is not a known field';
-    else fields[issue.path.join('.') || '(body)'] ??= issue.message;
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields.push({ field: key, message: 'is not a known field' });
+    else fields.push({ field: issue.path.join('.') || '(body)', message: issue.message });
   }
-  throw new AppError('validation_failed', `Invalid fields: ${Object.keys(fields).join(', ')}.`, { details: { fields } });
+  throw new AppError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { details: { fields } });
 }

@@ -1,0 +1,74 @@
+import { isRole, lowerRole, roleAllows } from '../../contract/roles.js';
+import { findApiKey, issueApiKey, markApiKeyRevoked, presentApiKey } from '../../db/api-keys.js';
+import { revoke } from '../../db/revocations.js';
+import { AppError } from '../../shared/errors.js';
+import { audit } from '../audit/service.js';
+import { callerOf, type Caller, type Handler, type HandlerInput } from '../handler.js';
+import { notFound } from '../shared/not-found.js';
+import type { PageRequest } from '../shared/queries.js';
+import { listKeys, membershipRole } from './queries.js';
+
+const hashSecret = (input: HandlerInput) => input.runtime.secrets.derive('api-key-hash');
+
+/** A key the caller may see: their own, or any of the organization's for an admin. */
+async function visibleKey(input: HandlerInput, caller: Caller) {
+  const row = await findApiKey(input.knex, caller.identity.org, input.params.id as string);
+  if (!row || (row.user_id !== caller.identity.sub && !roleAllows(caller.identity.role, 'admin'))) throw notFound('API key');
+  return row;
+}
+
+export const apiKeyHandlers: Record<string, Handler> = {
+  async 'api-keys.list'(input) {
+    const { identity } = callerOf(input);
+    const page = await listKeys(input.knex, { organizationId: identity.org, userId: identity.sub, includeRevoked: false }, input.query as unknown as PageRequest);
+    return { data: page.rows.map(presentApiKey), next_cursor: page.nextCursor };
+  },
+
+  async 'organization-api-keys.list'(input) {
+    const { identity } = callerOf(input);
+    const page = await listKeys(
+      input.knex,
+      { organizationId: identity.org, userId: input.query.user_id as string | undefined, includeRevoked: input.query.include_revoked === 'true' },
+      input.query as unknown as PageRequest,
+    );
+    return { data: page.rows.map(presentApiKey), next_cursor: page.nextCursor };
+  },
+
+  async 'api-keys.fetch'(input) {
+    return { data: presentApiKey(await visibleKey(input, callerOf(input))) };
+  },
+
+  async 'api-keys.create'(input) {
+    const caller = callerOf(input);
+    const { identity } = caller;
+    const { name, scopes, expiresAt } = input.body as { name: string; scopes: string[]; expiresAt?: string };
+    const config = input.runtime.config;
+    return input.knex.transaction(async (trx) => {
+      const memberRole = await membershipRole(trx, identity.sub, identity.org);
+      if (!isRole(memberRole)) throw new AppError('forbidden', 'Only members of the organization can create its API keys.');
+      // Never more than the creator's role, nor more than the credential making the request.
+      const creatorRole = lowerRole(memberRole, identity.role);
+      const { row, key } = await issueApiKey(
+        trx,
+        { organizationId: identity.org, userId: identity.sub, creatorRole, name, scopes, expiresAt: expiresAt ? new Date(expiresAt) : undefined },
+        { hashSecret: hashSecret(input), maxLifetimeDays: config.API_KEY_MAX_LIFETIME_DAYS, now: input.runtime.clock.now() },
+      );
+      await audit(trx, caller, { action: 'api-keys.create', resourceType: 'api_key', resourceId: row.id, changes: { name, scopes: row.scopes, expires_at: row.expires_at } });
+      return { data: { ...presentApiKey(row), key } };
+    });
+  },
+
+  async 'api-keys.delete'(input) {
+    const caller = callerOf(input);
+    const row = await visibleKey(input, caller);
+    const now = input.runtime.clock.now();
+    await input.knex.transaction(async (trx) => {
+      await markApiKeyRevoked(trx, caller.identity.org, row.id, new Date(now));
+      await audit(trx, caller, { action: 'api-keys.delete', resourceType: 'api_key', resourceId: row.id });
+    });
+    // After the commit: the gateways drop the key within a second.
+    const until = row.expires_at?.getTime() ?? now + input.runtime.config.API_KEY_MAX_LIFETIME_DAYS * 86_400_000;
+    await revoke({ knex: input.knex, bus: input.runtime.bus }, { kind: 'api_key', subject: row.id, expiresAt: Math.max(until, now + 60_000) });
+    return { data: { id: row.id, deleted: true } };
+  },
+};

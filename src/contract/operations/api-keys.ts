@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { defineOperation } from '../define.js';
+import { deleted, id, idParams, listQuery, role, text, timestamp } from '../schemas.js';
+
+// API keys (seeds 000, 001; issue 4). Anyone manages their own keys; admins see and revoke every
+// key of their organization. Another user's key is `not_found` to a non-admin, never `forbidden`.
+
+export const apiKey = z.object({
+  id,
+  name: z.string(),
+  scopes: z.array(role),
+  prefix: z.string().describe('The first characters of the key, to tell keys apart.'),
+  user_id: id,
+  organization_id: id,
+  expires_at: timestamp.nullable(),
+  last_used_at: timestamp.nullable(),
+  revoked_at: timestamp.nullable(),
+  created_at: timestamp,
+});
+
+export const createdApiKey = apiKey.extend({
+  key: z.string().describe('The secret, shown this once: send it as the HTTP Basic username with an empty password, or as a Bearer token.'),
+});
+
+export const apiKeyOperations = [
+  defineOperation({
+    name: 'api-keys.list', method: 'GET', path: '/api-keys', role: 'guest', tag: 'api-keys', list: true,
+    description: 'List your own API keys.', query: listQuery({}), response: apiKey,
+  }),
+  defineOperation({
+    name: 'api-keys.fetch', method: 'GET', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
+    description: 'Fetch one of your API keys (admins: any key of the organization).', params: idParams, response: apiKey,
+  }),
+  defineOperation({
+    name: 'api-keys.create', method: 'POST', path: '/api-keys', role: 'guest', tag: 'api-keys',
+    description: 'Create an API key with role scopes no wider than your role; the secret is in this response only.',
+    body: z.strictObject({
+      name: text(100),
+      scopes: z.array(role).min(1, 'must name at least one scope').max(4),
+      expiresAt: timestamp.optional(),
+    }),
+    response: createdApiKey,
+  }),
+  defineOperation({
+    name: 'api-keys.delete', method: 'DELETE', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
+    description: 'Revoke one of your API keys (admins: any key of the organization); every gateway refuses it within a second.',
+    params: idParams, response: deleted,
+  }),
+  defineOperation({
+    name: 'organization-api-keys.list', method: 'GET', path: '/organization/api-keys', role: 'admin', tag: 'api-keys', list: true,
+    description: 'List every API key of the organization, optionally of one user.',
+    query: listQuery({ user_id: id.optional(), include_revoked: z.enum(['true', 'false']).optional() }), response: apiKey,
+  }),
+] as const;

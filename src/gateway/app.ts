@@ -149,6 +149,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = pickRequestId(req.headers[REQUEST_ID_HEADER]);
+    const peer = req.socket.remoteAddress;
     let label = 'unmatched';
     let caller: Caller | undefined;
     let corsHeaders: Record<string, string> = {};
@@ -161,7 +162,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
         const identity = caller?.identity;
         log.info({
           request_id: requestId, method: req.method, path: (req.url ?? '').split('?')[0]!.slice(0, 256), status, operation: label,
-          ms: Math.round(seconds * 1e4) / 10, ip: req.socket.remoteAddress,
+          ms: Math.round(seconds * 1e4) / 10, ip: peer,
           ...(identity ? { sub: identity.sub, org: identity.org, client_id: identity.client_id, key_id: identity.key_id } : {}),
         }, 'request');
       }
@@ -226,6 +227,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     listener: (req, res) => void handle(req, res),
     onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head),
     async stop() {
+      await revocations.ready;
       revocations.stop();
       ownResolver?.close();
       websocket.close();

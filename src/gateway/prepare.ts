@@ -39,7 +39,11 @@ export async function prepareApiRequest(steps: DecisionSteps, req: http.Incoming
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
-  if (caller) checkRevocation(steps.revocations, caller);
+  if (caller) {
+    // A starting gateway enforces nothing it has not loaded yet: the first requests wait for it.
+    if (!steps.revocations.loaded) await steps.revocations.ready;
+    checkRevocation(steps.revocations, caller);
+  }
   enforcePermission(match, caller);
   return { match, caller, path };
 }

@@ -17,6 +17,8 @@ export interface RevocationList {
   readonly size: number;
   /** Resolves once the first database load finished (or failed, logged). */
   readonly ready: Promise<void>;
+  /** True once `ready` resolved: requests wait for the first load, then never again. */
+  readonly loaded: boolean;
   stop(): void;
 }
 
@@ -63,8 +65,15 @@ export function createRevocationList(deps: {
     return entry && entry.expiresAt > deps.clock.now() ? entry : undefined;
   }
 
+  let loaded = false;
+  const ready = load().finally(() => {
+    loaded = true;
+  });
   return {
-    ready: load(),
+    ready,
+    get loaded() {
+      return loaded;
+    },
     isRevoked: (kind, subject) => live(kind, subject) !== undefined,
     userNotBefore: (userId) => live('user', userId)?.notBefore,
     get size() {

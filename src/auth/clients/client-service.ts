@@ -1,0 +1,177 @@
+import { hkdfSync, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { ROLES, type Role } from '../../contract/roles.js';
+import { AppError } from '../../shared/errors.js';
+import type { Secrets } from '../../shared/secrets.js';
+import { decryptString, encryptString } from '../keys/encryption.js';
+import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
+import { CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
+import { redirectUriProblem } from './redirect-uris.js';
+
+export interface ClientServiceDeps {
+  knex: Knex;
+  secrets: Secrets;
+  publicUrl: string;
+  /** Called with the grant ids of a deleted client, so their tokens stop working at the gateway. */
+  onGrantsDeleted?(grantIds: string[]): Promise<void>;
+}
+
+export const createClientInput = z.object({
+  name: z.string().trim().min(1, 'name is required').max(200),
+  type: z.enum(CLIENT_TYPES, { error: `type must be one of ${CLIENT_TYPES.join(', ')}` }),
+  redirect_uris: z.array(z.string()).max(20).default([]),
+  post_logout_redirect_uris: z.array(z.string()).max(20).default([]),
+  allowed_origins: z.array(z.string()).max(20).default([]),
+  /** Highest role scope the client may be granted (issue 3: client ∩ request ∩ user's role). */
+  max_role: z.enum(ROLES).optional(),
+  organization_id: z.uuid().nullable().optional(),
+  signing_alg: z.enum(['ES256', 'RS256']).default('ES256'),
+});
+export type CreateClientInput = z.input<typeof createClientInput>;
+
+export const updateClientInput = createClientInput.omit({ type: true }).partial();
+export type UpdateClientInput = z.input<typeof updateClientInput>;
+
+// A service client acts for itself; by default it may act as a bot (seed 003 integrations).
+const defaultMaxRole = (type: ClientType): Role => (type === 'service' ? 'bot' : 'admin');
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.join('.');
+    throw new AppError('validation_failed', field ? `${field}: ${issue.message}` : issue.message, { details: result.error.issues });
+  }
+  return result.data;
+}
+
+function checkUris(type: ClientType, publicUrl: string, values: { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; allowed_origins?: string[] }): void {
+  if (type === 'service') {
+    if ((values.redirect_uris ?? []).length > 0) throw new AppError('validation_failed', 'redirect_uris: a service client uses client credentials and has no redirect URIs');
+    return;
+  }
+  for (const field of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
+    for (const uri of values[field] ?? []) {
+      const problem = redirectUriProblem(uri, type, publicUrl);
+      if (problem) throw new AppError('validation_failed', `${field}: ${problem}`);
+    }
+  }
+  for (const origin of values.allowed_origins ?? []) {
+    let parsed: URL | undefined;
+    try { parsed = new URL(origin); } catch { /* reported below */ }
+    if (!parsed || parsed.origin !== origin) throw new AppError('validation_failed', `allowed_origins: "${origin}" is not an origin (scheme://host[:port])`);
+  }
+}
+
+function secretKey(secrets: Secrets): Buffer {
+  // A subkey of the key-encryption key, so client secrets and signing keys never share a key.
+  return Buffer.from(hkdfSync('sha256', secrets.derive('signing-key-encryption'), Buffer.alloc(0), 'gatehouse/client-secret', 32));
+}
+
+export function toClient(row: ClientRow): OAuthClient {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    organizationId: row.organization_id,
+    redirectUris: row.redirect_uris,
+    postLogoutRedirectUris: row.post_logout_redirect_uris,
+    allowedOrigins: row.allowed_origins,
+    maxRole: row.max_role,
+    signingAlg: row.signing_alg,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Registered clients: used by the CLI, the admin API and the provider's adapter. */
+export function createClientService(deps: ClientServiceDeps) {
+  const { knex, secrets, publicUrl } = deps;
+  const newSecret = () => randomBytes(32).toString('base64url');
+  const seal = (id: string, secret: string) => encryptString(secretKey(secrets), secret, `client-secret:${id}`);
+
+  return {
+    async create(input: CreateClientInput): Promise<{ client: OAuthClient; clientSecret?: string }> {
+      const values = parse(createClientInput, input);
+      checkUris(values.type, publicUrl, values);
+      if (values.type !== 'service' && values.redirect_uris.length === 0) {
+        throw new AppError('validation_failed', `redirect_uris: a ${values.type} client needs at least one redirect URI`);
+      }
+      if (values.type === 'service' && !values.organization_id) {
+        throw new AppError('validation_failed', 'organization_id: a service client acts within one organization');
+      }
+      const id = `gh_${randomBytes(12).toString('base64url')}`;
+      const secret = hasSecret(values.type) ? newSecret() : undefined;
+      // SPAs call the API from the origins they redirect to, unless told otherwise.
+      const origins = values.allowed_origins.length > 0 || values.type !== 'spa'
+        ? values.allowed_origins
+        : [...new Set(values.redirect_uris.map((u) => new URL(u).origin))];
+      const row = await insertClient(knex, {
+        id,
+        name: values.name,
+        type: values.type,
+        organization_id: values.organization_id ?? null,
+        secret_encrypted: secret ? seal(id, secret) : null,
+        redirect_uris: values.redirect_uris,
+        post_logout_redirect_uris: values.post_logout_redirect_uris,
+        allowed_origins: origins,
+        max_role: values.max_role ?? defaultMaxRole(values.type),
+        signing_alg: values.signing_alg,
+      });
+      return { client: toClient(row), ...(secret ? { clientSecret: secret } : {}) };
+    },
+
+    async get(id: string): Promise<OAuthClient> {
+      const row = await findClientRow(knex, id);
+      if (!row) throw new AppError('not_found', 'No such client.');
+      return toClient(row);
+    },
+
+    async list(options: { organizationId?: string; limit?: number; after?: string } = {}): Promise<OAuthClient[]> {
+      return (await listClientRows(knex, { ...options, limit: options.limit ?? 100 })).map(toClient);
+    },
+
+    async update(id: string, input: UpdateClientInput): Promise<OAuthClient> {
+      const existing = await findClientRow(knex, id);
+      if (!existing) throw new AppError('not_found', 'No such client.');
+      const values = parse(updateClientInput, input);
+      checkUris(existing.type, publicUrl, values);
+      const row = await updateClientRow(knex, id, {
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values.redirect_uris !== undefined ? { redirect_uris: values.redirect_uris } : {}),
+        ...(values.post_logout_redirect_uris !== undefined ? { post_logout_redirect_uris: values.post_logout_redirect_uris } : {}),
+        ...(values.allowed_origins !== undefined ? { allowed_origins: values.allowed_origins } : {}),
+        ...(values.max_role !== undefined ? { max_role: values.max_role } : {}),
+        ...(values.signing_alg !== undefined ? { signing_alg: values.signing_alg } : {}),
+      });
+      if (!row) throw new AppError('not_found', 'No such client.');
+      return toClient(row);
+    },
+
+    async remove(id: string): Promise<void> {
+      const grantIds = await knex.transaction(async (trx) => {
+        if (!(await deleteClientRow(trx, id))) throw new AppError('not_found', 'No such client.');
+        return deleteOidcRowsOfClient(trx, id);
+      });
+      if (grantIds.length > 0) await deps.onGrantsDeleted?.(grantIds);
+    },
+
+    /** A new secret, returned once; the old one stops working at once. */
+    async rotateSecret(id: string): Promise<{ client: OAuthClient; clientSecret: string }> {
+      const existing = await findClientRow(knex, id);
+      if (!existing) throw new AppError('not_found', 'No such client.');
+      if (!hasSecret(existing.type)) throw new AppError('validation_failed', `a ${existing.type} client is public and has no secret`);
+      const secret = newSecret();
+      const row = await updateClientRow(knex, id, { secret_encrypted: seal(id, secret), secret_rotated_at: new Date() });
+      return { client: toClient(row!), clientSecret: secret };
+    },
+
+    /** The clear secret, for the provider's client authentication only. */
+    async secretOf(row: ClientRow): Promise<string | undefined> {
+      return row.secret_encrypted ? decryptString(secretKey(secrets), row.secret_encrypted, `client-secret:${row.id}`) : undefined;
+    },
+  };
+}
+
+export type ClientService = ReturnType<typeof createClientService>;

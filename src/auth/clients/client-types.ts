@@ -1,0 +1,32 @@
+import type { Role } from '../../contract/roles.js';
+
+/**
+ * - `web`: confidential server-side app, authorization code (+ PKCE) and refresh tokens;
+ * - `spa`: public browser app, implicit (`token`, `id_token token`) and/or code + PKCE;
+ * - `native`: public installed app, code + PKCE, loopback or private-use scheme redirects;
+ * - `service`: confidential integration or bot, client credentials only.
+ */
+export const CLIENT_TYPES = ['web', 'spa', 'native', 'service'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export function isClientType(value: unknown): value is ClientType {
+  return typeof value === 'string' && (CLIENT_TYPES as readonly string[]).includes(value);
+}
+
+export const hasSecret = (type: ClientType) => type === 'web' || type === 'service';
+
+/** A client as the rest of Gatehouse sees it; the secret never leaves `client-service.ts` except once at creation/rotation. */
+export interface OAuthClient {
+  id: string;
+  name: string;
+  type: ClientType;
+  organizationId: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  allowedOrigins: string[];
+  /** Highest role scope this client may be granted. */
+  maxRole: Role;
+  signingAlg: 'ES256' | 'RS256';
+  createdAt: string;
+  updatedAt: string;
+}

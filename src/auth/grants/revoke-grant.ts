@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import type { EventBus } from '../../shared/bus.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Config } from '../../shared/config/index.js';
+import { revoke } from '../../db/revocations.js';
+import { deleteRowsOfGrant, grantIdsOfAccount } from '../storage/oidc-rows.js';
+
+export interface RevocationDeps {
+  knex: Knex;
+  bus: EventBus;
+  clock: Clock;
+  config: Config;
+}
+
+/**
+ * A revocation entry must outlive every access token it can affect; JWT access tokens are not
+ * stored, so the gateway rejects them by `gid`/`sub` until their longest possible lifetime ends.
+ */
+function revocationLifetimeMs(config: Config): number {
+  return (Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS) + 60) * 1000;
+}
+
+/** Publishes the revocation of a grant whose stored rows the provider already deleted. */
+export async function announceGrantRevoked(deps: RevocationDeps, grantId: string): Promise<void> {
+  await revoke(deps, { kind: 'grant', subject: grantId, expiresAt: deps.clock.now() + revocationLifetimeMs(deps.config) });
+}
+
+/** Deletes every code, token and the consent of a grant, then tells every gateway. */
+export async function revokeGrant(deps: RevocationDeps, grantId: string): Promise<void> {
+  await deleteRowsOfGrant(deps.knex, grantId);
+  await announceGrantRevoked(deps, grantId);
+}
+
+/** Revokes one JWT access token by `jti` (RFC 7009 for a token that is not stored). */
+export async function revokeAccessToken(deps: RevocationDeps, jti: string, expiresAt: number): Promise<void> {
+  await revoke(deps, { kind: 'token', subject: jti, expiresAt: expiresAt + 60_000 });
+}
+
+/**
+ * A disabled user: every grant is deleted (no refresh token works again) and every access token
+ * issued before now is refused at the gateway.
+ */
+export async function revokeEverythingOfUser(deps: RevocationDeps, userId: string): Promise<void> {
+  for (const grantId of await grantIdsOfAccount(deps.knex, userId)) await deleteRowsOfGrant(deps.knex, grantId);
+  const now = deps.clock.now();
+  await revoke(deps, { kind: 'user', subject: userId, notBefore: now, expiresAt: now + revocationLifetimeMs(deps.config) });
+}

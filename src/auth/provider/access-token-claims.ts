@@ -1,0 +1,39 @@
+import type { Knex } from 'knex';
+import { errors, type AccessToken, type ClientCredentials, type JWTStructured, type KoaContextWithOIDC } from 'oidc-provider';
+import { highestRole, lowerRole, type Role } from '../../contract/roles.js';
+import { findMembershipRole } from '../accounts/account-rows.js';
+import { findGrantOrganization } from '../storage/oidc-rows.js';
+import { clientExtras } from './client-extras.js';
+import { tokenScopeClaim } from './scopes.js';
+
+/**
+ * Shapes every JWT access token (issue 3 decision): `scope` holds exactly one role scope plus
+ * the OIDC scopes asked for; `org` is the organization the grant was consented for (a service
+ * client's own organization for client credentials); `gid` is the grant id, so the gateway can
+ * honour a grant revocation without asking us.
+ */
+export function createAccessTokenCustomizer(knex: Knex) {
+  return async function customizeAccessToken(ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials, jwt: JWTStructured): Promise<void> {
+    const payload = jwt.payload;
+    if (token.kind === 'ClientCredentials') {
+      const extras = clientExtras(ctx.oidc.client!);
+      payload.org = extras.organizationId;
+      payload.scope = tokenScopeClaim(token.scope ?? extras.maxRole, undefined);
+      return;
+    }
+    const at = token as AccessToken;
+    const grantId = at.grantId!;
+    const organizationId = await findGrantOrganization(knex, grantId);
+    if (!organizationId) throw new errors.InvalidGrant('grant has no organization');
+    // A refresh after a demotion must not keep the old role (DESIGN.md: never above the user's role).
+    const currentRole = await findMembershipRole(knex, at.accountId, organizationId);
+    if (!currentRole) throw new errors.InvalidGrant('the user is no longer a member of the organization');
+    const grantedRole = highestRole((at.scope ?? '').split(' '));
+    const role: Role | undefined = grantedRole ? lowerRole(grantedRole, currentRole) : undefined;
+    const entities = ctx.oidc.entities as { AuthorizationCode?: { scope?: string }; RefreshToken?: { scope?: string } };
+    const asked = entities.AuthorizationCode?.scope ?? entities.RefreshToken?.scope ?? ctx.oidc.params?.scope as string | undefined;
+    payload.scope = tokenScopeClaim(role, asked);
+    payload.org = organizationId;
+    payload.gid = grantId;
+  };
+}

@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import { errors, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
+import { ROLES } from '../../contract/roles.js';
+import type { Config } from '../../shared/config/index.js';
+import type { Clock } from '../../shared/clock.js';
+import { findLatestGrantId } from '../storage/oidc-rows.js';
+import { createAccessTokenCustomizer } from './access-token-claims.js';
+import { clientExtras, EXTRA_CLIENT_METADATA } from './client-extras.js';
+import { PLAIN_IMPLICIT_MODE } from './plain-implicit.js';
+import { OIDC_SCOPES } from './scopes.js';
+
+/** Where each endpoint lives (issue 3: everything under `/oauth2/`). */
+export const ROUTES = {
+  authorization: '/oauth2/authorize',
+  token: '/oauth2/token',
+  jwks: '/oauth2/jwks',
+  userinfo: '/oauth2/userinfo',
+  introspection: '/oauth2/introspect',
+  revocation: '/oauth2/revoke',
+  end_session: '/oauth2/logout',
+} as const;
+
+export interface ProviderConfigDeps {
+  config: Config;
+  knex: Knex;
+  clock: Clock;
+  adapter: NonNullable<Configuration['adapter']>;
+  findAccount: NonNullable<Configuration['findAccount']>;
+  privateJwks: JWK[];
+  cookieKeys: string[];
+  pages: Pick<Configuration, 'renderError'> & {
+    logoutSource: NonNullable<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource']>;
+    postLogoutSuccessSource: NonNullable<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['postLogoutSuccessSource']>;
+  };
+}
+
+// Access tokens minted at the authorization endpoint are implicit ones (seed 000: short-lived).
+const isFrontChannel = (ctx: KoaContextWithOIDC | undefined) => ctx?.oidc?.route === 'authorization' || ctx?.oidc?.route === 'resume';
+
+export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
+  const { config, knex, clock } = deps;
+  const secure = new URL(config.PUBLIC_URL).protocol === 'https:';
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure };
+
+  return {
+    adapter: deps.adapter,
+    findAccount: deps.findAccount,
+    jwks: { keys: deps.privateJwks },
+    cookies: {
+      keys: deps.cookieKeys,
+      long: cookie,
+      short: cookie,
+      names: { session: 'gh_session', interaction: 'gh_interaction', resume: 'gh_interaction_resume' },
+    },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    scopes: [...OIDC_SCOPES, ...ROLES],
+    // `none` carries RFC 6749 `response_type=token` (plain-implicit.ts); `id_token token` is OIDC implicit.
+    responseTypes: ['code', 'id_token token', 'none'],
+    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'] },
+    extraClientMetadata: { properties: EXTRA_CLIENT_METADATA },
+    clientBasedCORS: (_ctx, origin, client) => clientExtras(client).allowedOrigins.includes(origin),
+    pkce: {
+      // Public clients always; confidential ones unless the operator turned it off (docs/readme/oauth.md).
+      required: (ctx, client) =>
+        client.clientAuthMethod === 'none' ? ctx.oidc.params?.response_mode !== PLAIN_IMPLICIT_MODE : config.PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS,
+    },
+    routes: ROUTES,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    conformIdTokenClaims: true,
+    expiresWithSession: async () => false,
+    rotateRefreshToken: true,
+    // Seed 000: the code is exchanged for an access token *and* a refresh token.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    loadExistingGrant: async (ctx) => {
+      const { session, client } = ctx.oidc;
+      if (!session?.accountId || !client) return undefined;
+      // Consent is remembered per user and client across sessions, not only in this browser.
+      const grantId = ctx.oidc.result?.consent?.grantId
+        ?? session.grantIdFor(client.clientId)
+        ?? (await findLatestGrantId(knex, session.accountId, client.clientId, new Date(clock.now())));
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: deps.pages.renderError,
+    ttl: {
+      AccessToken: (ctx, token) =>
+        token.resourceServer?.accessTokenTTL ?? (isFrontChannel(ctx) ? config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS : config.ACCESS_TOKEN_TTL_SECONDS),
+      ClientCredentials: () => config.ACCESS_TOKEN_TTL_SECONDS,
+      AuthorizationCode: () => config.AUTHORIZATION_CODE_TTL_SECONDS,
+      IdToken: () => config.ID_TOKEN_TTL_SECONDS,
+      RefreshToken: () => config.REFRESH_TOKEN_TTL_SECONDS,
+      Interaction: () => config.INTERACTION_TTL_SECONDS,
+      Session: () => config.SESSION_TTL_SECONDS,
+      Grant: () => config.GRANT_TTL_SECONDS,
+    },
+    formats: { customizers: { jwt: createAccessTokenCustomizer(knex) } },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: deps.pages.logoutSource, postLogoutSuccessSource: deps.pages.postLogoutSuccessSource },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => config.API_AUDIENCE,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, resourceIndicator, client) => {
+          if (resourceIndicator !== config.API_AUDIENCE) throw new errors.InvalidTarget('unknown resource');
+          return {
+            scope: ROLES.join(' '),
+            audience: config.API_AUDIENCE,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: isFrontChannel(ctx) ? config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS : config.ACCESS_TOKEN_TTL_SECONDS,
+            jwt: { sign: { alg: client.idTokenSignedResponseAlg === 'RS256' ? 'RS256' : 'ES256' } },
+          };
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export { renderAccount, renderAuthorizedApps, type AccountSection, type AuthorizedApp } from './account.js';
+export { renderConsent, SCOPE_DESCRIPTIONS, type ConsentView } from './consent.js';
+export { renderError } from './error.js';
+export { escapeHtml, html, SafeHtml, STYLE_HASH } from './html.js';
+export { renderLogin, type LoginView } from './login.js';
+export { renderLoggedOut, renderLogoutConfirm } from './logout.js';

@@ -1,19 +1,30 @@
 import Koa from 'koa';
+import { operations, routes } from '../contract/index.js';
 import type { Component, Runtime } from '../shared/runtime.js';
-import { healthBody } from '../shared/health.js';
 import { requestContext } from '../shared/koa/request-context.js';
+import { serveDocs } from './docs/serve.js';
+import { handlers } from './handlers.js';
+import { dispatch } from './pipeline/dispatch.js';
+import { enforcePermission } from './pipeline/enforce-permission.js';
+import { readBody } from './pipeline/read-body.js';
+import { resolveOperation } from './pipeline/resolve-operation.js';
+import { validateInput } from './pipeline/validate-input.js';
+import { verifyAssertion } from './pipeline/verify-assertion.js';
 
-/** The resource API behind the gateway (DESIGN.md "Resources"). */
+/**
+ * The resource API behind the gateway (DESIGN.md "Resources"). A request goes through the steps
+ * below, top to bottom; `/openapi.json` and `/docs` are served before them, unauthenticated.
+ */
 export function createApiComponent(runtime: Runtime): Component {
   const app = new Koa();
   app.proxy = false;
   app.use(requestContext({ logger: runtime.logger.child({ component: 'api' }) }));
-  app.use(async (ctx, next) => {
-    if (ctx.method === 'GET' && ctx.path === '/health') {
-      ctx.body = healthBody(runtime.clock.now());
-      return;
-    }
-    await next();
-  });
+  app.use(serveDocs({ operations, publicUrl: runtime.config.PUBLIC_URL }));
+  app.use(resolveOperation(routes));
+  app.use(verifyAssertion(runtime.secrets.derive('identity-assertion')));
+  app.use(readBody());
+  app.use(enforcePermission());
+  app.use(validateInput());
+  app.use(dispatch(runtime, handlers));
   return { name: 'api', listener: app.callback(), stop: async () => {} };
 }

@@ -1,0 +1,16 @@
+import { crudHandlers } from '../shared/crud.js';
+import { withItemCount, type KnowledgeCategoryRow } from './queries.js';
+
+// Seed 000 "knowledge-base categories"; names are unique per organization (409 conflict).
+export const knowledgeCategoryHandlers = crudHandlers<KnowledgeCategoryRow>({
+  prefix: 'knowledgeCategories',
+  resource: 'knowledge category',
+  table: 'knowledge_categories',
+  decorate: withItemCount,
+  present: (row) => ({
+    ...row,
+    item_count: Number(row.item_count),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  }),
+});

@@ -1,0 +1,61 @@
+import { insertMembership, insertOrganization } from '../../db/accounts.js';
+import { AppError } from '../../shared/errors.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { audit } from '../audit/service.js';
+import type { Caller } from '../handler.js';
+import { memberUserIds } from '../members/queries.js';
+import { revokeUser } from '../members/service.js';
+import { notFound } from '../shared/not-found.js';
+import { deleteOrganization, findOrganizationById, renameOrganization, userExists } from './queries.js';
+
+/**
+ * Seed 000 "automatically create properties for your customers": the caller becomes the new
+ * organization's admin. Only a user can be a member (an OAuth client's service token cannot).
+ */
+export async function createOrganization(runtime: Runtime, caller: Caller, name: string) {
+  return runtime.db.knex.transaction(async (trx) => {
+    if (!(await userExists(trx, caller.identity.sub))) {
+      throw new AppError('unprocessable', 'Only a user can create an organization (it becomes the admin).');
+    }
+    const organization = await insertOrganization(trx, { name });
+    await insertMembership(trx, { userId: caller.identity.sub, organizationId: organization.id, role: 'admin' });
+    await audit(trx, caller, {
+      action: 'organizations.create', resourceType: 'organization', resourceId: organization.id, organizationId: organization.id, changes: { name },
+    });
+    return { ...organization, role: 'admin' as const };
+  });
+}
+
+/** A token is for one organization: any other id is not found, even one the user belongs to. */
+function ownOrganization(caller: Caller, id: string): void {
+  if (id !== caller.identity.org) throw notFound('organization');
+}
+
+export async function fetchOrganization(runtime: Runtime, caller: Caller, id: string) {
+  ownOrganization(caller, id);
+  const row = await findOrganizationById(runtime.db.knex, id);
+  if (!row) throw notFound('organization');
+  return { ...row, role: caller.identity.role };
+}
+
+export async function updateOrganization(runtime: Runtime, caller: Caller, id: string, name: string) {
+  ownOrganization(caller, id);
+  return runtime.db.knex.transaction(async (trx) => {
+    if (!(await findOrganizationById(trx, id))) throw notFound('organization');
+    await renameOrganization(trx, id, name);
+    await audit(trx, caller, { action: 'organizations.update', resourceType: 'organization', resourceId: id, changes: { name } });
+    return { ...(await findOrganizationById(trx, id))!, role: caller.identity.role };
+  });
+}
+
+/** Deletes everything of the organization; its members' tokens are revoked (they named it). */
+export async function removeOrganization(runtime: Runtime, caller: Caller, id: string): Promise<void> {
+  ownOrganization(caller, id);
+  const members = await runtime.db.knex.transaction(async (trx) => {
+    const userIds = await memberUserIds(trx, id);
+    if (!(await deleteOrganization(trx, id))) throw notFound('organization');
+    await audit(trx, caller, { action: 'organizations.delete', resourceType: 'organization', resourceId: id });
+    return userIds;
+  });
+  for (const userId of members) await revokeUser(runtime, userId);
+}

@@ -1,0 +1,69 @@
+import type { Middleware } from 'koa';
+import { AppError } from '../../shared/errors.js';
+
+/**
+ * Reads the body under the operation's size limit (413) and parses it: JSON objects, or
+ * `application/x-www-form-urlencoded` fields (seed 000's RPC arguments). Any other type is 415.
+ */
+export function readBody(): Middleware {
+  return async function readBodyStep(ctx, next) {
+    const call = ctx.state.call;
+    const length = ctx.get('content-length');
+    const hasBody = (length !== '' && length !== '0') || ctx.get('transfer-encoding') !== '';
+    if (!hasBody) return next();
+
+    const type = ctx.request.type;
+    const isJson = type === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(type);
+    const isForm = type === 'application/x-www-form-urlencoded';
+    if (!isJson && !isForm) {
+      throw new AppError('unsupported_media_type', 'Send the body as application/json or application/x-www-form-urlencoded.');
+    }
+    const limit = call.operation.bodyLimit;
+    if (length !== '' && Number(length) > limit) throw tooLarge(limit);
+    const text = await readLimited(ctx.req, limit);
+    if (text.trim() === '') return next();
+
+    if (isForm) {
+      call.rawBody = formFields(text);
+      call.bodyWasForm = true;
+    } else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new AppError('invalid_request', 'The body is not valid JSON.');
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new AppError('invalid_request', 'The body must be a JSON object.');
+      }
+      call.rawBody = parsed as Record<string, unknown>;
+    }
+    await next();
+  };
+}
+
+function tooLarge(limit: number): AppError {
+  return new AppError('payload_too_large', `The body is larger than ${limit} bytes.`, { details: { limit } });
+}
+
+async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Form fields; a repeated key becomes an array. `__proto__` and friends stay plain keys. */
+function formFields(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, value] of new URLSearchParams(text)) {
+    const previous = out[key];
+    if (previous === undefined) out[key] = value;
+    else out[key] = Array.isArray(previous) ? [...(previous as string[]), value] : [previous, value];
+  }
+  return { ...out };
+}

@@ -1,0 +1,103 @@
+import type { Knex } from 'knex';
+import { audit } from '../audit/service.js';
+import { callerOf, type Caller, type Handler } from '../handler.js';
+import { notFound } from './not-found.js';
+import { deleteScoped, findScoped, insertScoped, jsonb, paginate, scopedTable, updateScoped, type PageRequest } from './queries.js';
+
+/**
+ * The five operations of a plain organization-scoped resource (contacts, forms, services,
+ * knowledge…), built from one description: its table, its presenter, its list filters and the
+ * rules a write must pass. Every write runs in a transaction with its audit row.
+ */
+export interface CrudSpec<Row extends { id: string }> {
+  /** Operation-name prefix: `contacts` → `contacts.list` … `contacts.delete`. */
+  readonly prefix: string;
+  /** Singular, for messages and the audit trail: `contact`. */
+  readonly resource: string;
+  readonly table: string;
+  /** Columns stored as jsonb (knex would write arrays as Postgres arrays). */
+  readonly jsonColumns?: readonly string[];
+  readonly present: (row: Row) => unknown;
+  /** Adds filters (and extra selected columns) of the list query; lives in the resource's queries.ts. */
+  readonly listQuery?: (knex: Knex, builder: Knex.QueryBuilder, query: Record<string, unknown>) => void;
+  /** Extra columns (counts) for fetch and for the rows returned by writes. */
+  readonly decorate?: (knex: Knex, builder: Knex.QueryBuilder) => void;
+  /** Rules of a write: may refuse (AppError) or return the values to store. `existing` on update. */
+  readonly prepare?: (trx: Knex, caller: Caller, values: Record<string, unknown>, existing?: Row) => Promise<Record<string, unknown>>;
+}
+
+export function crudHandlers<Row extends { id: string }>(spec: CrudSpec<Row>): Record<string, Handler> {
+  const { prefix, resource, table } = spec;
+
+  const toColumns = (knex: Knex, values: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(values)) {
+      out[key] = spec.jsonColumns?.includes(key) && value !== null && value !== undefined ? jsonb(knex, value) : value;
+    }
+    return out;
+  };
+
+  async function load(knex: Knex, organizationId: string, id: string): Promise<Row | undefined> {
+    if (!spec.decorate) return findScoped<Row>(knex, table, organizationId, id);
+    const builder = scopedTable(knex, table, organizationId).where(`${table}.id`, id).select(`${table}.*`);
+    spec.decorate(knex, builder);
+    return (await builder.first()) as Row | undefined;
+  }
+
+  return {
+    async [`${prefix}.list`](input) {
+      const { identity } = callerOf(input);
+      const builder = scopedTable(input.knex, table, identity.org).select(`${table}.*`);
+      spec.decorate?.(input.knex, builder);
+      spec.listQuery?.(input.knex, builder, input.query);
+      const page = await paginate<Row>(input.knex, builder, input.query as unknown as PageRequest, { at: `${table}.created_at`, id: `${table}.id` });
+      return { data: page.rows.map(spec.present), next_cursor: page.nextCursor };
+    },
+
+    async [`${prefix}.fetch`](input) {
+      const { identity } = callerOf(input);
+      const row = await load(input.knex, identity.org, input.params.id as string);
+      if (!row) throw notFound(resource);
+      return { data: spec.present(row) };
+    },
+
+    async [`${prefix}.create`](input) {
+      const caller = callerOf(input);
+      const row = await input.knex.transaction(async (trx) => {
+        const values = spec.prepare ? await spec.prepare(trx, caller, input.body) : input.body;
+        const inserted = await insertScoped<Row>(trx, table, { ...toColumns(trx, values), organization_id: caller.identity.org });
+        await audit(trx, caller, { action: `${prefix}.create`, resourceType: resource, resourceId: inserted.id, changes: input.body });
+        return (await load(trx, caller.identity.org, inserted.id))!;
+      });
+      return { data: spec.present(row) };
+    },
+
+    async [`${prefix}.update`](input) {
+      const caller = callerOf(input);
+      const id = input.params.id as string;
+      const row = await input.knex.transaction(async (trx) => {
+        const existing = await findScoped<Row>(trx, table, caller.identity.org, id);
+        if (!existing) throw notFound(resource);
+        const values = spec.prepare ? await spec.prepare(trx, caller, input.body, existing) : input.body;
+        await updateScoped<Row>(trx, table, caller.identity.org, id, toColumns(trx, values));
+        await audit(trx, caller, { action: `${prefix}.update`, resourceType: resource, resourceId: id, changes: input.body });
+        return (await load(trx, caller.identity.org, id))!;
+      });
+      return { data: spec.present(row) };
+    },
+
+    async [`${prefix}.delete`](input) {
+      const caller = callerOf(input);
+      const id = input.params.id as string;
+      await input.knex.transaction(async (trx) => {
+        if (!(await deleteScoped(trx, table, caller.identity.org, id))) throw notFound(resource);
+        await audit(trx, caller, { action: `${prefix}.delete`, resourceType: resource, resourceId: id });
+      });
+      return { data: { id, deleted: true } };
+    },
+  };
+}
+
+export function iso(value: Date | null): string | null {
+  return value === null ? null : value.toISOString();
+}

@@ -1,0 +1,84 @@
+import type { Knex } from 'knex';
+import { withDbErrors } from '../../db/errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+// The SQL every organization-scoped resource shares. Each query carries the organization id:
+// a row of another organization is simply not found (DESIGN.md "Resources").
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  rows: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page of `builder`, oldest first, keyed by `(at, id)` columns. Fetches one extra row to
+ * know whether another page exists.
+ */
+export async function paginate<T>(
+  knex: Knex,
+  builder: Knex.QueryBuilder,
+  page: PageRequest,
+  keys: { at: string; id: string },
+): Promise<Page<T>> {
+  if (page.cursor !== undefined) {
+    const position = decodeCursor(page.cursor);
+    builder.whereRaw(`(${keys.at}, ${keys.id}) > (?::timestamptz, ?::uuid)`, [position.at, position.id]);
+  }
+  const rows = (await builder
+    .select(knex.raw(`to_char(${keys.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as _cursor_at`))
+    .select(knex.raw(`${keys.id}::text as _cursor_id`))
+    .orderByRaw(`${keys.at}, ${keys.id}`)
+    .limit(page.limit + 1)) as Array<T & { _cursor_at: string; _cursor_id: string }>;
+  const more = rows.length > page.limit;
+  const pageRows = more ? rows.slice(0, page.limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  const nextCursor = more && last ? encodeCursor({ at: last._cursor_at, id: last._cursor_id }) : null;
+  for (const row of pageRows) {
+    delete (row as Partial<typeof row>)._cursor_at;
+    delete (row as Partial<typeof row>)._cursor_id;
+  }
+  return { rows: pageRows, nextCursor };
+}
+
+export function scopedTable(knex: Knex, table: string, organizationId: string): Knex.QueryBuilder {
+  return knex(table).where(`${table}.organization_id`, organizationId);
+}
+
+export async function findScoped<T>(knex: Knex, table: string, organizationId: string, id: string): Promise<T | undefined> {
+  return (await scopedTable(knex, table, organizationId).where(`${table}.id`, id).first()) as T | undefined;
+}
+
+export async function insertScoped<T>(knex: Knex, table: string, values: Record<string, unknown>): Promise<T> {
+  const [row] = await withDbErrors(() => knex(table).insert(values).returning('*'));
+  return row as T;
+}
+
+/** Updates one row of the organization; undefined when there is none. */
+export async function updateScoped<T>(
+  knex: Knex,
+  table: string,
+  organizationId: string,
+  id: string,
+  patch: Record<string, unknown>,
+): Promise<T | undefined> {
+  const [row] = await withDbErrors(() =>
+    scopedTable(knex, table, organizationId).where(`${table}.id`, id).update({ ...patch, updated_at: knex.fn.now() }).returning('*'),
+  );
+  return row as T | undefined;
+}
+
+/** Deletes one row of the organization; false when there was none. */
+export async function deleteScoped(knex: Knex, table: string, organizationId: string, id: string): Promise<boolean> {
+  const count = await scopedTable(knex, table, organizationId).where(`${table}.id`, id).delete();
+  return Number(count) === 1;
+}
+
+/** JSON for a jsonb column: knex would send a JS array as a Postgres array literal. */
+export function jsonb(knex: Knex, value: unknown): Knex.Raw {
+  return knex.raw('?::jsonb', [JSON.stringify(value)]);
+}

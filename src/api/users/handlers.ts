@@ -1,0 +1,62 @@
+import type { Role } from '../../contract/roles.js';
+import { AppError } from '../../shared/errors.js';
+import { hashPassword } from '../../shared/password.js';
+import { audit } from '../audit/service.js';
+import { callerOf, type Handler } from '../handler.js';
+import { presentUser } from '../members/present.js';
+import { findMember, listMembers, type MemberFilters } from '../members/queries.js';
+import { changeMember, removeMember, type MemberPatch } from '../members/service.js';
+import { notFound } from '../shared/not-found.js';
+import type { PageRequest } from '../shared/queries.js';
+import { emailTaken, insertMemberUser } from './queries.js';
+
+// Seed 001 "users": the organization's users. `/users/me` and the self rule act on the caller.
+export const userHandlers: Record<string, Handler> = {
+  async 'users.list'(input) {
+    const { identity } = callerOf(input);
+    const page = await listMembers(input.knex, identity.org, input.query as MemberFilters, input.query as unknown as PageRequest);
+    return { data: page.rows.map(presentUser), next_cursor: page.nextCursor };
+  },
+  async 'users.me'(input) {
+    const { identity } = callerOf(input);
+    const row = await findMember(input.knex, identity.org, identity.sub);
+    if (!row) throw notFound('user');
+    return { data: presentUser(row) };
+  },
+  async 'users.me.update'(input) {
+    const caller = callerOf(input);
+    const row = await changeMember(input.runtime, caller, caller.identity.sub, input.body as MemberPatch, 'users.update');
+    return { data: presentUser(row) };
+  },
+  async 'users.fetch'(input) {
+    const { identity } = callerOf(input);
+    const row = await findMember(input.knex, identity.org, input.params.id as string);
+    if (!row) throw notFound('user');
+    return { data: presentUser(row) };
+  },
+  async 'users.create'(input) {
+    const caller = callerOf(input);
+    const body = input.body as { email: string; name?: string; role: Role; password?: string; is_bot?: boolean };
+    const passwordHash = body.password === undefined ? null : await hashPassword(body.password);
+    const row = await input.knex.transaction(async (trx) => {
+      if (await emailTaken(trx, body.email)) {
+        throw new AppError('conflict', 'A user with this email already exists; invite them instead.', { details: { field: 'email' } });
+      }
+      const id = await insertMemberUser(trx, {
+        organizationId: caller.identity.org, email: body.email, name: body.name ?? '', role: body.role, passwordHash, isBot: body.is_bot ?? false,
+      });
+      const { password: _password, ...changes } = body;
+      await audit(trx, caller, { action: 'users.create', resourceType: 'user', resourceId: id, changes });
+      return (await findMember(trx, caller.identity.org, id))!;
+    });
+    return { data: presentUser(row) };
+  },
+  async 'users.update'(input) {
+    const row = await changeMember(input.runtime, callerOf(input), input.params.id as string, input.body as MemberPatch, 'users.update');
+    return { data: presentUser(row) };
+  },
+  async 'users.delete'(input) {
+    await removeMember(input.runtime, callerOf(input), input.params.id as string, 'users.delete');
+    return { data: { id: input.params.id, deleted: true } };
+  },
+};

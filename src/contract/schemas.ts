@@ -38,7 +38,7 @@ export const queryBoolean = z.union([z.boolean(), z.enum(['true', 'false']).tran
 
 export const deleted = z.object({ id, deleted: z.literal(true) });
 
-/** Rejects an empty PATCH body: an update that changes nothing is a client mistake. */
+/** A PATCH body: every field optional, but an update that changes nothing is a client mistake. */
 export function nonEmptyPatch<T extends z.ZodRawShape>(shape: T) {
-  return z.strictObject(shape).refine((value) => Object.keys(value).length > 0, { message: 'must set at least one field' });
+  return z.strictObject(shape).partial().refine((value) => Object.keys(value).length > 0, { message: 'must set at least one field' });
 }

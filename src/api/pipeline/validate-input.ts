@@ -64,7 +64,8 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
       for (const key of issue.keys) out.push({ field: [...base, key].join('.'), message: 'is not a known field' });
       continue;
     }
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    // With reportInput, a field that was not sent at all has `input: undefined`.
+    const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') && 'input' in issue && issue.input === undefined;
     out.push({ field: base.join('.') || '(body)', message: missing ? 'is required' : issue.message });
   }
   return out;

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { operations, type Operation } from '../../src/contract/index.js';
+import { startApiHarness, type ApiHarness, type ApiResponse, type Tenant } from './harness.js';
+
+// Issue 6 "Validation", generated from the contract: for every operation with a body, wrong
+// types, missing fields, unknown fields and oversized strings are a 400 naming the field,
+// over REST and RPC, and never a 500.
+
+type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; maxLength?: number; properties?: Record<string, JsonSchema>; required?: string[] };
+
+function bodySchema(operation: Operation): JsonSchema {
+  return z.toJSONSchema(operation.body!, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+}
+
+function firstType(schema: JsonSchema): string | undefined {
+  if (typeof schema.type === 'string') return schema.type;
+  if (Array.isArray(schema.type)) return schema.type.find((type) => type !== 'null');
+  for (const option of schema.anyOf ?? []) {
+    const type = firstType(option);
+    if (type && type !== 'null') return type;
+  }
+  return undefined;
+}
+
+function wrongValue(schema: JsonSchema): unknown {
+  switch (firstType(schema)) {
+    case 'number':
+    case 'integer':
+      return 'not-a-number';
+    case 'boolean':
+      return 'maybe';
+    case 'array':
+      return 'not-an-array';
+    case 'object':
+      return 'not-an-object';
+    default:
+      return 12345;
+  }
+}
+
+function maxLength(schema: JsonSchema): number | undefined {
+  return schema.maxLength ?? schema.anyOf?.map(maxLength).find((value) => value !== undefined);
+}
+
+function namedFields(res: ApiResponse): string[] {
+  return (res.body.details?.fields ?? []).map((field) => field.field);
+}
+
+const withBody = operations.filter((operation) => operation.body);
+
+describe('body validation, generated from the contract', () => {
+  let api: ApiHarness;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    api = await startApiHarness();
+    tenant = await api.tenant();
+  });
+  afterAll(() => api.close());
+
+  function rest(operation: Operation, body: unknown): Promise<ApiResponse> {
+    const identity = operation.role === 'public' ? undefined : tenant.identity('admin');
+    return api.call(identity, operation.method, `/v2${operation.path.replace('{id}', tenant.users.admin.id)}`, body);
+  }
+
+  function rpc(operation: Operation, args: Record<string, unknown>): Promise<ApiResponse> {
+    const identity = operation.role === 'public' ? undefined : tenant.identity('admin');
+    const params = operation.path.includes('{id}') ? { id: tenant.users.admin.id } : {};
+    return api.call(identity, 'POST', `/v1/${operation.name}`, { ...params, ...args });
+  }
+
+  function expectNamed(res: ApiResponse, field: string, where: string): void {
+    expect(res.status, `${where}: ${JSON.stringify(res.body)}`).toBe(400);
+    expect(res.body.error, where).toBe('validation_failed');
+    expect(namedFields(res).some((named) => named === field || named.startsWith(`${field}.`)), `${where}: ${namedFields(res).join(', ')}`).toBe(true);
+    expect(res.body.message, where).toMatch(/\S/);
+  }
+
+  it.each(withBody.map((operation) => [operation.name, operation] as const))('%s', async (_name, operation) => {
+    const schema = bodySchema(operation);
+    const properties = schema.properties ?? {};
+
+    const unknown = await rest(operation, { unexpected_field: 1 });
+    expectNamed(unknown, 'unexpected_field', 'unknown field over REST');
+    const unknownRpc = await rpc(operation, { unexpected_field: 1 });
+    expectNamed(unknownRpc, 'unexpected_field', 'unknown field over RPC');
+
+    const empty = await rest(operation, {});
+    for (const field of schema.required ?? []) {
+      expectNamed(empty, field, `missing ${field}`);
+      expect(empty.body.details?.fields?.find((named) => named.field === field)?.message).toBe('is required');
+    }
+
+    for (const [field, property] of Object.entries(properties)) {
+      const wrong = await rest(operation, { [field]: wrongValue(property) });
+      expectNamed(wrong, field, `wrong type for ${field}`);
+      const wrongRpc = await rpc(operation, { [field]: wrongValue(property) });
+      expectNamed(wrongRpc, field, `wrong type for ${field} over RPC`);
+      const limit = maxLength(property);
+      if (limit !== undefined) {
+        const oversized = await rest(operation, { [field]: 'x'.repeat(limit + 1) });
+        expectNamed(oversized, field, `oversized ${field}`);
+      }
+    }
+  });
+
+  it('refuses fields nobody may set (id, organization_id, timestamps)', async () => {
+    for (const field of ['id', 'organization_id', 'created_at', 'updated_at']) {
+      const res = await api.call(tenant.identity('bot'), 'POST', '/v2/contacts', { name: 'x', [field]: 'value' });
+      expectNamed(res, field, field);
+    }
+  });
+
+  it('refuses role and status on /users/me and a self-update of them by a non-admin', async () => {
+    const me = await api.call(tenant.identity('guest'), 'PATCH', '/v2/users/me', { role: 'admin' });
+    expectNamed(me, 'role', 'role on /users/me');
+    for (const field of ['role', 'status'] as const) {
+      const body = field === 'role' ? { role: 'admin' } : { status: 'disabled' };
+      const self = await api.call(tenant.identity('agent'), 'PATCH', `/v2/users/${tenant.users.agent.id}`, body);
+      expect([self.status, self.body.error, namedFields(self)]).toEqual([403, 'forbidden', [field]]);
+    }
+    const row = await api.runtime.db.knex('memberships').where({ user_id: tenant.users.agent.id }).first();
+    expect(row.role).toBe('agent');
+    expect(row.disabled_at).toBeNull();
+  });
+
+  it('validates nested form fields by position', async () => {
+    const res = await api.call(tenant.identity('bot'), 'POST', '/v2/forms', {
+      name: 'Form',
+      fields: [
+        { key: 'topic', label: 'Topic', type: 'select' },
+        { key: 'topic', label: 'Again', type: 'text', options: ['a'] },
+      ],
+    });
+    expect([res.status, namedFields(res)]).toEqual([400, ['fields.0.options', 'fields.1.key', 'fields.1.options']]);
+    // Shape errors are reported first (the cross-field rules run on well-formed fields).
+    const shape = await api.call(tenant.identity('bot'), 'POST', '/v2/forms', {
+      name: 'Form',
+      fields: [{ key: 'Bad Key', label: 'x', type: 'colour', extra: true }],
+    });
+    expect([shape.status, namedFields(shape).sort()]).toEqual([400, ['fields.0.extra', 'fields.0.key', 'fields.0.type']]);
+  });
+});

@@ -61,6 +61,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     bus: runtime.bus,
     clock: runtime.clock,
     logger: log,
+    resyncMs: config.GATEWAY_REVOCATION_RESYNC_MS,
     onApiKeyRevoked: (keyId) => apiKeys?.forget(keyId),
   });
   const metrics = createGatewayMetrics(runtime.metrics, () => revocations.size);

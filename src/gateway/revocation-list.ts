@@ -27,6 +27,7 @@ export function createRevocationList(deps: {
   bus: EventBus;
   clock: Clock;
   logger: Logger;
+  resyncMs: number;
   onApiKeyRevoked?: (keyId: string) => void;
 }): RevocationList {
   const entries = new Map<string, { expiresAt: number; notBefore?: number }>();
@@ -54,10 +55,12 @@ export function createRevocationList(deps: {
     else deps.logger.warn('ignored a malformed revocation event');
   });
   const offReconnect = deps.bus.onReconnect(() => void load());
+  // Pub/sub is at most once: a periodic reload bounds how long a lost message can go unnoticed.
   const sweep = setInterval(() => {
     const now = deps.clock.now();
     for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key);
-  }, 60_000);
+    void load();
+  }, deps.resyncMs);
   sweep.unref();
 
   function live(kind: Revocation['kind'], subject: string) {

@@ -30,6 +30,8 @@ export const gatewayFields = {
     .describe('IP addresses of reverse proxies in front of the gateway; only from these is `X-Forwarded-For`/`-Proto`/`-Host` believed.'),
   GATEWAY_CORS_ORIGINS: list([])
     .describe('Browser origins allowed to call the API in addition to the registered SPA clients (e.g. `https://app.example.com`).'),
+  GATEWAY_REVOCATION_RESYNC_MS: positiveInt(30_000)
+    .describe('The revocation list is also reloaded from the database this often, in case a bus message was lost without a reconnect.'),
   GATEWAY_ACCESS_LOG: flag(true).describe('Write one log line per request (no credentials, no query string).'),
   GATEWAY_PROCESS_COUNT: positiveInt(1)
     .describe('Gateway processes sharing the rate limits (all hosts, all workers); while Redis is down each process enforces limit ÷ this. `--workers N` sets it when unset.'),

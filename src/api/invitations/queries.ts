@@ -54,7 +54,7 @@ export async function markAccepted(knex: Knex, id: string, userId: string, at: D
 }
 
 export async function deleteInvitation(knex: Knex, organizationId: string, id: string): Promise<boolean> {
-  return Number(await scopedTable(knex, 'invitations', organizationId).where('invitations.id', id).delete()) === 1;
+  return (await scopedTable(knex, 'invitations', organizationId).where('invitations.id', id).delete().returning('id')).length === 1;
 }
 
 export async function isMember(knex: Knex, organizationId: string, email: string): Promise<boolean> {

@@ -96,7 +96,8 @@ export async function countOtherActiveAdmins(knex: Knex, organizationId: string,
 }
 
 export async function deleteMembership(knex: Knex, organizationId: string, userId: string): Promise<boolean> {
-  return Number(await knex('memberships').where({ organization_id: organizationId, user_id: userId }).delete()) === 1;
+  const rows = await knex('memberships').where({ organization_id: organizationId, user_id: userId }).delete().returning('user_id');
+  return rows.length === 1;
 }
 
 /** Deletes the user when no membership is left: a user of another organization is never touched. */

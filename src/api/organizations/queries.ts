@@ -30,7 +30,7 @@ export async function renameOrganization(knex: Knex, id: string, name: string): 
 }
 
 export async function deleteOrganization(knex: Knex, id: string): Promise<boolean> {
-  return Number(await knex('organizations').where({ id }).delete()) === 1;
+  return (await knex('organizations').where({ id }).delete().returning('id')).length === 1;
 }
 
 export async function userExists(knex: Knex, id: string): Promise<boolean> {

@@ -74,8 +74,9 @@ export async function updateScoped<T>(
 
 /** Deletes one row of the organization; false when there was none. */
 export async function deleteScoped(knex: Knex, table: string, organizationId: string, id: string): Promise<boolean> {
-  const count = await scopedTable(knex, table, organizationId).where(`${table}.id`, id).delete();
-  return Number(count) === 1;
+  // `returning` rather than the affected-row count, which not every driver (PGlite) reports.
+  const rows = await scopedTable(knex, table, organizationId).where(`${table}.id`, id).delete().returning('id');
+  return rows.length === 1;
 }
 
 /** JSON for a jsonb column: knex would send a JS array as a Postgres array literal. */

@@ -2,11 +2,39 @@ import Koa from 'koa';
 import type { Component, Runtime } from '../shared/runtime.js';
 import { healthBody } from '../shared/health.js';
 import { requestContext } from '../shared/koa/request-context.js';
+import { accountRouter } from './account/router.js';
+import { htmlErrors } from './http/html-errors.js';
+import { publicOrigin } from './http/public-origin.js';
+import { securityHeaders } from './http/security-headers.js';
+import { interactionRouter } from './interactions/router.js';
+import { ROUTES } from './provider/configuration.js';
+import { plainImplicitRequest } from './provider/plain-implicit.js';
+import { createAuthExtensions } from './routes.js';
+import { createAuthServices } from './services.js';
+import { startSweeper } from './storage/sweeper.js';
+import { tokenEndpoints } from './tokens/token-endpoints.js';
 
-/** The authorization server: oidc-provider mounted in koa, with its pages and the seed-001 token API. */
+/**
+ * The authorization server: oidc-provider mounted in koa, behind our pages and the few
+ * endpoints the provider cannot serve alone. The request path, top to bottom:
+ * request id + error envelope → health → pinned public origin → security headers → pages
+ * (interaction, account) → extensions (routes.ts) → JWT introspection/revocation/userinfo and
+ * client-credentials cap → RFC 6749 `response_type=token` rewrite → oidc-provider.
+ */
 export async function createAuthComponent(runtime: Runtime): Promise<Component> {
+  const { config } = runtime;
+  const services = await createAuthServices(runtime);
+  const extensions = await createAuthExtensions(runtime);
+  const { knex, providers, csrf, revocation } = services;
+
   const app = new Koa();
-  app.use(requestContext({ logger: runtime.logger.child({ component: 'auth' }) }));
+  app.proxy = true;
+  app.keys = services.cookieKeys;
+
+  const interactions = interactionRouter({ knex, provider: providers.current, throttle: services.throttle, csrf });
+  const account = accountRouter({ knex, clock: runtime.clock, provider: providers.current, csrf, publicUrl: config.PUBLIC_URL, revocation, sections: extensions.accountSections });
+
+  app.use(requestContext({ logger: services.log }));
   app.use(async (ctx, next) => {
     if (ctx.method === 'GET' && ctx.path === '/health') {
       ctx.body = healthBody(runtime.clock.now());
@@ -14,5 +42,35 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
     }
     await next();
   });
-  return { name: 'auth', listener: app.callback(), stop: async () => {} };
+  app.use(publicOrigin(config.PUBLIC_URL));
+  app.use(securityHeaders());
+  const pageErrors = htmlErrors();
+  app.use(async (ctx, next) => (ctx.path.startsWith('/interaction/') || ctx.path === '/account' || ctx.path.startsWith('/account/') ? pageErrors(ctx, next) : next()));
+  app.use(interactions.routes());
+  app.use(account.routes());
+  for (const route of extensions.routes) app.use(route);
+  app.use(tokenEndpoints({ knex, clients: services.clients, verify: services.verifyAccessToken, revocation, findAccount: services.findAccount }));
+  app.use(plainImplicitRequest(ROUTES.authorization));
+  // The provider is a koa app of its own and answers on the raw response; one handler per
+  // provider instance (a key rotation swaps the instance).
+  const handlers = new WeakMap<object, ReturnType<Koa['callback']>>();
+  app.use(async (ctx) => {
+    const provider = providers.current();
+    let handler = handlers.get(provider);
+    if (!handler) handlers.set(provider, (handler = provider.callback()));
+    ctx.respond = false;
+    await handler(ctx.req, ctx.res);
+  });
+
+  const sweeper = startSweeper({ knex, clock: runtime.clock, intervalMs: config.OIDC_SWEEP_INTERVAL_SECONDS * 1000, logger: services.log });
+
+  return {
+    name: 'auth',
+    listener: app.callback(),
+    async stop() {
+      sweeper.stop();
+      providers.stop();
+      await extensions.close();
+    },
+  };
 }

@@ -13,13 +13,12 @@ export interface ClientExtras {
 export const EXTRA_CLIENT_METADATA = ['gatehouse_type', 'gatehouse_max_role', 'gatehouse_organization_id', 'gatehouse_allowed_origins'];
 
 export function clientExtras(client: Client): ClientExtras {
-  // oidc-provider exposes extra metadata camel-cased on the client instance.
-  const raw = client as unknown as Record<string, unknown>;
-  const maxRole = raw.gatehouseMaxRole;
+  const raw = client.metadata() as Record<string, unknown>;
+  const maxRole = raw.gatehouse_max_role;
   return {
-    type: raw.gatehouseType as ClientType,
+    type: raw.gatehouse_type as ClientType,
     maxRole: isRole(maxRole) ? maxRole : 'guest',
-    organizationId: typeof raw.gatehouseOrganizationId === 'string' ? raw.gatehouseOrganizationId : undefined,
-    allowedOrigins: Array.isArray(raw.gatehouseAllowedOrigins) ? (raw.gatehouseAllowedOrigins as string[]) : [],
+    organizationId: typeof raw.gatehouse_organization_id === 'string' ? raw.gatehouse_organization_id : undefined,
+    allowedOrigins: Array.isArray(raw.gatehouse_allowed_origins) ? (raw.gatehouse_allowed_origins as string[]) : [],
   };
 }

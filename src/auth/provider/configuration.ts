@@ -53,7 +53,8 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
       names: { session: 'gh_session', interaction: 'gh_interaction', resume: 'gh_interaction_resume' },
     },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    scopes: [...OIDC_SCOPES, ...ROLES],
+    // Role scopes are the API's (resource-server scopes below), not OpenID Connect ones.
+    scopes: [...OIDC_SCOPES],
     // `none` carries RFC 6749 `response_type=token` (plain-implicit.ts); `id_token token` is OIDC implicit.
     responseTypes: ['code', 'id_token token', 'none'],
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },

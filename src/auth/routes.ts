@@ -1,0 +1,19 @@
+import type { Middleware } from 'koa';
+import type { Runtime } from '../shared/runtime.js';
+import type { AccountSectionSource } from './account/router.js';
+
+/**
+ * Extension point of the auth server (issue 3): routes and account-page sections that other
+ * features add. `app.ts` mounts `extraRoutes` before oidc-provider and after the pages, and shows
+ * `accountSections` on `/account` after "Apps you authorized". Add one line per feature.
+ */
+export interface AuthExtensions {
+  routes: Middleware[];
+  accountSections: AccountSectionSource[];
+  close(): void | Promise<void>;
+}
+
+export async function createAuthExtensions(runtime: Runtime): Promise<AuthExtensions> {
+  void runtime;
+  return { routes: [], accountSections: [], close: () => {} };
+}

@@ -1,0 +1,136 @@
+import querystring from 'node:querystring';
+import type { Context, Middleware } from 'koa';
+import type { Knex } from 'knex';
+import type { FindAccount } from 'oidc-provider';
+import { highestRole, lowerRole } from '../../contract/roles.js';
+import { findClientRow } from '../clients/client-rows.js';
+import type { ClientService } from '../clients/client-service.js';
+import type { RevocationDeps } from '../grants/revoke-grant.js';
+import { revokeAccessToken } from '../grants/revoke-grant.js';
+import { readRawBody } from '../http/form-body.js';
+import { ROUTES } from '../provider/configuration.js';
+import { oidcScopesOf, splitScope } from '../provider/scopes.js';
+import { authenticateClient } from './client-auth.js';
+import { looksLikeJwt, type AccessTokenVerifier } from './verify-access-token.js';
+
+export interface TokenEndpointDeps {
+  knex: Knex;
+  clients: ClientService;
+  verify: AccessTokenVerifier;
+  revocation: RevocationDeps;
+  findAccount: FindAccount;
+}
+
+type Body = Record<string, string | string[] | undefined>;
+
+function oauthError(ctx: Context, status: number, error: string, description: string): void {
+  ctx.status = status;
+  ctx.set('cache-control', 'no-store');
+  if (status === 401) ctx.set('www-authenticate', 'Basic realm="gatehouse"');
+  ctx.body = { error, error_description: description };
+}
+
+const one = (body: Body, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+
+/**
+ * What the provider alone cannot do, in front of it:
+ * - RFC 7662 introspection and RFC 7009 revocation of our JWT access tokens (it only knows the
+ *   tokens it stores);
+ * - userinfo with a JWT access token (its userinfo takes only audience-less opaque tokens);
+ * - client credentials capped at the client's registered role instead of refused (issue 3).
+ * Anything else is handed on untouched, with the body it already read.
+ */
+export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
+  async function introspect(ctx: Context, body: Body, token: string): Promise<void> {
+    const caller = await authenticateClient(deps, ctx.get('authorization') || undefined, body);
+    if (!caller.ok) return oauthError(ctx, 401, 'invalid_client', 'client authentication failed');
+    const claims = await deps.verify(token);
+    ctx.set('cache-control', 'no-store');
+    // A public client may only learn about its own tokens (the provider's default policy).
+    if (!claims || (!caller.confidential && claims.client_id !== caller.client.id)) {
+      ctx.body = { active: false };
+      return;
+    }
+    ctx.body = {
+      active: true,
+      token_type: 'Bearer',
+      client_id: claims.client_id,
+      scope: claims.scope,
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+      org: claims.org,
+      ...(claims.gid ? { gid: claims.gid } : {}),
+    };
+  }
+
+  async function revoke(ctx: Context, body: Body, token: string): Promise<void> {
+    const caller = await authenticateClient(deps, ctx.get('authorization') || undefined, body);
+    if (!caller.ok) return oauthError(ctx, 401, 'invalid_client', 'client authentication failed');
+    const claims = await deps.verify(token, { ignoreExpiry: true });
+    ctx.status = 200;
+    ctx.body = '';
+    // RFC 7009 §2.2: unknown, expired or foreign tokens still get 200 and nothing happens.
+    if (!claims || claims.client_id !== caller.client.id || !claims.jti || !claims.exp) return;
+    if (claims.exp * 1000 <= deps.revocation.clock.now()) return;
+    await revokeAccessToken(deps.revocation, claims.jti, claims.exp * 1000);
+  }
+
+  async function userinfo(ctx: Context, token: string): Promise<void> {
+    const claims = await deps.verify(token);
+    if (!claims?.sub || claims.sub === claims.client_id) {
+      ctx.status = 401;
+      ctx.set('www-authenticate', 'Bearer error="invalid_token"');
+      ctx.body = { error: 'invalid_token', error_description: 'invalid token provided' };
+      return;
+    }
+    const scopes = splitScope(claims.scope);
+    if (!scopes.includes('openid')) {
+      ctx.status = 403;
+      ctx.set('www-authenticate', 'Bearer error="insufficient_scope", scope="openid"');
+      ctx.body = { error: 'insufficient_scope', error_description: 'the token was not issued with the openid scope' };
+      return;
+    }
+    const account = await deps.findAccount(ctx as never, claims.sub);
+    if (!account) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_token', error_description: 'the account is no longer active' };
+      return;
+    }
+    ctx.set('cache-control', 'no-store');
+    ctx.body = await account.claims('userinfo', oidcScopesOf(claims.scope).join(' '), {}, []);
+  }
+
+  async function capClientCredentials(body: Body, authorization: string | undefined): Promise<void> {
+    let clientId = one(body, 'client_id');
+    if (!clientId && authorization?.toLowerCase().startsWith('basic ')) {
+      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+      try { clientId = decodeURIComponent(decoded.slice(0, Math.max(0, decoded.indexOf(':')))); } catch { return; }
+    }
+    const client = clientId ? await findClientRow(deps.knex, clientId) : undefined;
+    if (!client || client.type !== 'service') return;
+    const scope = one(body, 'scope');
+    const asked = highestRole(splitScope(scope));
+    const role = asked ? lowerRole(asked, client.max_role) : client.max_role;
+    body.scope = [role, ...splitScope(scope).filter((s) => highestRole([s]) === undefined)].join(' ');
+  }
+
+  return async function gatehouseTokenEndpoints(ctx, next) {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+    if (ctx.path === ROUTES.userinfo && bearer && looksLikeJwt(bearer)) return userinfo(ctx, bearer);
+
+    const handled = [ROUTES.introspection, ROUTES.revocation, ROUTES.token] as string[];
+    if (ctx.method !== 'POST' || !handled.includes(ctx.path) || !ctx.is('application/x-www-form-urlencoded')) return next();
+    const body = querystring.parse(await readRawBody(ctx)) as Body;
+    const token = one(body, 'token');
+    if (ctx.path === ROUTES.introspection && token && looksLikeJwt(token)) return introspect(ctx, body, token);
+    if (ctx.path === ROUTES.revocation && token && looksLikeJwt(token)) return revoke(ctx, body, token);
+    if (ctx.path === ROUTES.token && one(body, 'grant_type') === 'client_credentials') await capClientCredentials(body, ctx.get('authorization') || undefined);
+    // The provider reads an already-read body from req.body (oidc-provider selective_body.js).
+    (ctx.req as unknown as { body: Body }).body = body;
+    return next();
+  };
+}

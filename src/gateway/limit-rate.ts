@@ -65,18 +65,20 @@ export function createRateLimits(options: {
     return pair;
   }
 
-  async function consumeOne(check: RateCheck): Promise<{ check: RateCheck; res: RateLimiterRes; allowed: boolean; limit: number }> {
+  interface Counted { check: RateCheck; res: RateLimiterRes; allowed: boolean; limit: number; limiter: RateLimiterRedis | RateLimiterMemory; cost: number }
+
+  async function consumeOne(check: RateCheck): Promise<Counted> {
     const pair = limiterFor(check.policy, check.points);
     const cost = Math.max(1, Math.ceil(check.cost));
     if (pair.shared) {
       try {
         const res = await pair.shared.consume(check.key, cost);
         redisFailing = false;
-        return { check, res, allowed: true, limit: check.points };
+        return { check, res, allowed: true, limit: check.points, limiter: pair.shared, cost };
       } catch (err) {
         if (err instanceof RateLimiterRes) {
           redisFailing = false;
-          return { check, res: err, allowed: false, limit: check.points };
+          return { check, res: err, allowed: false, limit: check.points, limiter: pair.shared, cost };
         }
         if (!redisFailing) options.onFallback?.();
         redisFailing = true;
@@ -84,9 +86,9 @@ export function createRateLimits(options: {
     }
     try {
       const res = await pair.local.consume(check.key, cost);
-      return { check, res, allowed: true, limit: pair.local.points };
+      return { check, res, allowed: true, limit: pair.local.points, limiter: pair.local, cost };
     } catch (err) {
-      if (err instanceof RateLimiterRes) return { check, res: err, allowed: false, limit: pair.local.points };
+      if (err instanceof RateLimiterRes) return { check, res: err, allowed: false, limit: pair.local.points, limiter: pair.local, cost };
       throw err;
     }
   }
@@ -102,6 +104,9 @@ export function createRateLimits(options: {
       if (rejected.length > 0) {
         const retryAfter = Math.max(1, ...rejected.map((r) => Math.ceil(r.res.msBeforeNext / 1000)));
         for (const r of rejected) options.onReject?.(r.check.policy);
+        // A refused request costs nothing: otherwise one principal hammering a full limit would
+        // keep its whole organization's aggregate exhausted.
+        await Promise.all(results.map((r) => r.limiter.reward(r.check.key, r.cost).catch(() => undefined)));
         throw new AppError('rate_limited', `Too many requests (${rejected.map((r) => r.check.policy).join(', ')} limit); retry in ${retryAfter} s.`, {
           headers: { ...headers, 'retry-after': String(retryAfter) },
         });

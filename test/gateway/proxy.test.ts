@@ -6,10 +6,8 @@ import { IDENTITY_HEADER, signIdentity } from '../../src/contract/identity.js';
 import { freePort } from '../helpers/net.js';
 import { json, mint, request, startGateway, startIssuer, startUpstream, type Issuer, type TestGateway, type Upstream } from './harness.js';
 
-let slowHits = 0;
 function misbehave(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if (req.url === '/things/slow') {
-    slowHits += 1;
     setTimeout(() => res.writeHead(200).end('{}'), 2_000).unref();
     return true;
   }
@@ -139,9 +137,6 @@ describe('gateway proxy core', () => {
   });
 
   it('answers 504 upstream_timeout for a slow upstream', async () => {
-    const res = await fetch(`${gateway.url}/things/slow`, { headers: { authorization: agent.replace('Bearer ', 'Bearer ') } }).catch(() => undefined);
-    // things.fetch needs bot; use a bot token for the error paths
-    expect(res?.status).toBe(403);
     const bot = `Bearer ${await mint(issuer, { claims: { scope: 'bot' } })}`;
     const started = Date.now();
     const slow = await fetch(`${gateway.url}/things/slow`, { headers: { authorization: bot } });

@@ -98,8 +98,13 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
     formats: { customizers: { jwt: createAccessTokenCustomizer(knex) } },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Confidential clients may introspect any token (resource servers do); public ones only their own.
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
+      // RFC 7009 §2.1: a client revokes only tokens issued to it; others are ignored (200).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: deps.pages.logoutSource, postLogoutSuccessSource: deps.pages.postLogoutSuccessSource },

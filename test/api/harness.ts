@@ -5,7 +5,7 @@ import { IDENTITY_HEADER, signIdentity, type Identity } from '../../src/contract
 import type { Role } from '../../src/contract/roles.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
-import { createTestRuntime } from '../helpers/gatehouse.js';
+import { createTestRuntime, type TestRuntimeOptions } from '../helpers/gatehouse.js';
 
 /**
  * The resource API alone on a test runtime, driven the way the gateway drives it: every request
@@ -40,8 +40,8 @@ export interface ApiResponse {
   } & Record<string, unknown>;
 }
 
-export async function startApiHarness(): Promise<ApiHarness> {
-  const runtime = await createTestRuntime();
+export async function startApiHarness(options: TestRuntimeOptions = {}): Promise<ApiHarness> {
+  const runtime = await createTestRuntime(options);
   const component = createApiComponent(runtime);
   const server: RunningServer = await listen(component.listener!, { host: '127.0.0.1', port: 0 });
   const key = runtime.secrets.derive('identity-assertion');

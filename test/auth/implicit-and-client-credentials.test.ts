@@ -100,6 +100,8 @@ describe('implicit grant for SPAs (both response types) and client credentials',
     const web = await registerClient(gatehouse, { type: 'web', redirect_uris: ['https://app.example/cb'] });
     const webConfig = await discover(gatehouse, web.client.id, web.clientSecret);
     const refused = await oidc.clientCredentialsGrant(webConfig).catch((e: unknown) => e);
-    expect((refused as oidc.ResponseBodyError).error).toBe('unauthorized_client');
+    // oidc-provider words it as invalid_request rather than RFC 6749's unauthorized_client.
+    expect((refused as oidc.ResponseBodyError).error).toBe('invalid_request');
+    expect((refused as oidc.ResponseBodyError).error_description).toBe('requested grant type is not allowed for this client');
   });
 });

@@ -1,19 +1,29 @@
 import { ROLES_TO_START, start, type StartRole } from '../start.js';
 import { UsageError, type Command } from '../command.js';
+import { isClusterWorker, superviseWorkers } from '../../gateway/workers.js';
 import { loadCliConfig, createCliLogger } from './shared.js';
 
 export const startCommand: Command = {
   words: ['start'],
   summary: 'run Gatehouse (all components, or one --role)',
-  usage: 'gatehouse start [--role all|gateway|auth|api|worker]',
-  options: { role: { type: 'string', default: 'all' } },
+  usage: 'gatehouse start [--role all|gateway|auth|api|worker] [--workers N]',
+  options: { role: { type: 'string', default: 'all' }, workers: { type: 'string', default: '1' } },
   async run({ values }) {
     const role = values.role as string;
     if (!(ROLES_TO_START as readonly string[]).includes(role)) {
       throw new UsageError(`--role must be one of ${ROLES_TO_START.join(', ')}`);
     }
+    const workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
     const config = loadCliConfig();
     const logger = createCliLogger(config);
+    if (workers > 1 && !isClusterWorker()) {
+      if (role !== 'gateway') throw new UsageError('--workers applies to --role gateway');
+      if (!config.DATABASE_URL || !config.REDIS_URL) throw new UsageError('--workers needs DATABASE_URL and REDIS_URL (shared limits and revocations)');
+      await superviseWorkers({ count: workers, logger, processCount: process.env.GATEWAY_PROCESS_COUNT ? config.GATEWAY_PROCESS_COUNT : undefined });
+      logger.flush();
+      return;
+    }
     const started = await start({ config, logger, role: role as StartRole });
     if (started.urls.gateway) console.log(`Gatehouse is listening on ${config.PUBLIC_URL} (role ${role})`);
 

@@ -1,0 +1,293 @@
+/**
+ * `npm run bench` (issue 5 "Benchmark"): one run, same machine, same stub upstream, same load
+ * generator (wrk), one process per contender: direct upstream, nginx (when installed), bare
+ * http-proxy, bare undici, Gatehouse with a JWT and with an API key (full pipeline: permission,
+ * Redis rate limits high enough not to reject, revocation check), and Gatehouse with --workers 2.
+ * Prints a markdown table (req/s, p50/p99, errors, peak RSS, ratio to bare http-proxy).
+ *
+ * Environment: BENCH_DURATION_S (5), BENCH_CONNECTIONS (64), BENCH_THREADS (1),
+ * BENCH_DATABASE_URL or TEST_DATABASE_URL (a Postgres server; a scratch database is created and
+ * dropped; without one the single-process runs use embedded PGlite and --workers is skipped),
+ * BENCH_REDIS_URL (default: a throwaway redis-server on a free port).
+ */
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import pg from 'pg';
+import { createDatabase } from '../src/db/knex.js';
+import { migrateLatest } from '../src/db/migrate.js';
+import { insertMembership, insertOrganization, insertUser } from '../src/db/accounts.js';
+import { issueApiKey } from '../src/db/api-keys.js';
+import { loadSecrets } from '../src/shared/secrets.js';
+
+const duration = Number(process.env.BENCH_DURATION_S ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const threads = Number(process.env.BENCH_THREADS ?? 1);
+const secret = 'bench-secret-that-is-long-enough-0123456789';
+const publicUrl = 'http://gatehouse.bench';
+const benchPath = '/v2/users/me';
+const work = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+const children: ChildProcess[] = [];
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssMb: number;
+  note?: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function forkTs(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = fork(path.join(import.meta.dirname, script), args, { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function descendants(pid: number): number[] {
+  try {
+    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return kids.flatMap((kid) => [kid, ...descendants(kid)]);
+  } catch {
+    return [];
+  }
+}
+
+/** Peak resident set (VmHWM) of a process and its descendants, summed, in MB. */
+function peakRssMb(pid: number): number {
+  let kb = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      kb += Number(match?.[1] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return Math.round(kb / 1024);
+}
+
+function ms(value: string): number {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!match) return NaN;
+  const n = Number(match[1]);
+  return match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n;
+}
+
+function wrk(url: string, headers: string[], seconds: number): { rps: number; p50: number; p99: number; errors: number } {
+  const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const out = execFileSync('wrk', args, { encoding: 'utf8' });
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50: ms(/ 50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99: ms(/ 99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
+  };
+}
+
+async function measure(name: string, url: string, pid: number, headers: string[], note?: string): Promise<Result> {
+  wrk(url, headers, 1); // warm-up: JIT, connection pools, caches
+  const run = wrk(url, headers, duration);
+  const result = { name, ...run, rssMb: peakRssMb(pid), ...(note ? { note } : {}) };
+  console.error(`  ${name}: ${Math.round(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}`);
+  return result;
+}
+
+async function startRedis(): Promise<{ url: string; stop(): void }> {
+  if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, stop() {} };
+  const port = await freePort();
+  const pidfile = path.join(work, 'redis.pid');
+  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', work]);
+  for (let i = 0; i < 50 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 50));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop() {
+      try {
+        process.kill(Number(readFileSync(pidfile, 'utf8').trim()), 'SIGTERM');
+      } catch {
+        // gone
+      }
+    },
+  };
+}
+
+async function scratchDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+  const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!base) return { url: undefined, async drop() {} };
+  const name = `gatehouse_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+      await client.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const results: Result[] = [];
+  const keys = await generateKeyPair('ES256', { extractable: true });
+  const jwksFile = path.join(work, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] }));
+
+  const stubPort = await freePort();
+  const stubUrl = `http://127.0.0.1:${stubPort}`;
+  const stub = await forkTs('stub-upstream.ts', [String(stubPort)], { BENCH_JWKS: jwksFile });
+
+  // Storage for Gatehouse: a user, an organization, an API key, all real rows.
+  const redis = await startRedis();
+  const scratch = await scratchDatabase();
+  const dataDir = path.join(work, 'data');
+  const db = scratch.url ? createDatabase({ url: scratch.url }) : createDatabase({ dataDir });
+  await migrateLatest(db.knex);
+  const org = await insertOrganization(db.knex, { name: 'Bench' });
+  const user = await insertUser(db.knex, { email: 'bench@example.test', passwordHash: null });
+  await insertMembership(db.knex, { userId: user.id, organizationId: org.id, role: 'admin' });
+  const { key: apiKey } = await issueApiKey(
+    db.knex,
+    { organizationId: org.id, userId: user.id, creatorRole: 'admin', name: 'bench', scopes: ['admin'], expiresAt: undefined },
+    { hashSecret: loadSecrets({ secret, dataDir }).derive('api-key-hash'), maxLifetimeDays: 30, now: Date.now() },
+  );
+  await db.close(); // PGlite serves one process: Gatehouse opens it next
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = await new SignJWT({ org: org.id, scope: 'openid admin', client_id: 'bench', jti: 'bench-jti', gid: 'bench-grant' })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'bench' })
+    .setIssuer(publicUrl).setAudience(`${publicUrl}/api`).setSubject(user.id).setIssuedAt(now).setExpirationTime(now + 3600)
+    .sign(keys.privateKey);
+  const bearer = `Authorization: Bearer ${jwt}`;
+
+  console.error(`bench: wrk -t${threads} -c${connections} -d${duration}s GET ${benchPath}, stub upstream ${stubUrl}`);
+  results.push(await measure('direct (stub upstream)', `${stubUrl}${benchPath}`, stub.pid!, [bearer]));
+
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+    const port = await freePort();
+    const dir = path.join(work, 'nginx');
+    execFileSync('mkdir', ['-p', dir]);
+    writeFileSync(path.join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+`);
+    const nginx = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
+    children.push(nginx);
+    await waitForHttp(`http://127.0.0.1:${port}${benchPath}`);
+    results.push(await measure('nginx (1 worker, keepalive)', `http://127.0.0.1:${port}${benchPath}`, nginx.pid!, [bearer]));
+    await stop(nginx);
+  } catch (err) {
+    console.error(`  nginx skipped: ${(err as Error).message}`);
+  }
+
+  for (const [name, script] of [['bare http-proxy', 'http-proxy-passthrough.ts'], ['bare undici Pool', 'undici-passthrough.ts']] as const) {
+    const port = await freePort();
+    const child = await forkTs(script, [String(port), stubUrl]);
+    results.push(await measure(name, `http://127.0.0.1:${port}${benchPath}`, child.pid!, [bearer]));
+    await stop(child);
+  }
+
+  const gatehouseEnv = (port: number): NodeJS.ProcessEnv => ({
+    HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, SECRET: secret, DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+    API_UPSTREAM_URL: stubUrl, AUTH_UPSTREAM_URL: stubUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `bench-${process.pid}:`,
+    ...(scratch.url ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '' }),
+    GATEWAY_ACCESS_LOG: 'false', RATE_LIMIT_ADMIN: '1000000000', RATE_LIMIT_ORGANIZATION: '1000000000',
+  });
+  async function gatehouse(workers: number): Promise<{ child: ChildProcess; url: string }> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'start', '--role', 'gateway', ...(workers > 1 ? ['--workers', String(workers)] : [])], {
+      env: { ...process.env, ...gatehouseEnv(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/health`);
+    return { child, url };
+  }
+
+  const single = await gatehouse(1);
+  results.push(await measure('Gatehouse, JWT (full pipeline)', `${single.url}${benchPath}`, single.child.pid!, [bearer]));
+  results.push(await measure('Gatehouse, API key (full pipeline)', `${single.url}${benchPath}`, single.child.pid!, [`Authorization: Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`]));
+  await stop(single.child);
+
+  if (scratch.url) {
+    const multi = await gatehouse(2);
+    await new Promise((r) => setTimeout(r, 1_000)); // both workers listening
+    results.push(await measure('Gatehouse --workers 2, JWT', `${multi.url}${benchPath}`, multi.child.pid!, [bearer], 'primary + 2 workers'));
+    await stop(multi.child);
+  }
+
+  await stop(stub);
+  redis.stop();
+  await scratch.drop();
+
+  const baseline = results.find((r) => r.name === 'bare http-proxy')?.rps ?? NaN;
+  console.log(`| contender | req/s | p50 ms | p99 ms | errors | peak RSS MB | × http-proxy |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|`);
+  for (const r of results) {
+    console.log(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.rssMb} | ${(r.rps / baseline).toFixed(2)} |`);
+  }
+  console.log(`\n${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, wrk -t${threads} -c${connections} -d${duration}s, GET ${benchPath}`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const child of children) await stop(child);
+    rmSync(work, { recursive: true, force: true });
+  });

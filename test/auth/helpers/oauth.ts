@@ -61,3 +61,35 @@ export async function codeFlow(gatehouse: TestGatehouse, config: oidc.Configurat
   const tokens = await oidc.authorizationCodeGrant(config, new URL(step.location), { pkceCodeVerifier: verifier, expectedState: state });
   return { tokens, agent, callback: step.location, verifier };
 }
+
+/** Runs the browser part of the code flow and returns the code, without redeeming it. */
+export async function obtainCode(gatehouse: TestGatehouse, options: { clientId: string; redirectUri: string; scope?: string; agent?: UserAgent; params?: Record<string, string>; user?: { email: string; password: string } }) {
+  const agent = options.agent ?? new UserAgent(gatehouse.url);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const params = new URLSearchParams({
+    client_id: options.clientId,
+    redirect_uri: options.redirectUri,
+    response_type: 'code',
+    scope: options.scope ?? 'openid agent',
+    state: 'state-1',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...options.params,
+  });
+  const step = await loginAndConsent(agent, `${gatehouse.url}/oauth2/authorize?${params}`, options.user ?? ADMIN);
+  const location = new URL(step.location!);
+  return { code: location.searchParams.get('code')!, location, verifier, agent };
+}
+
+/** A raw token request, so tests see the exact status and body. */
+export async function tokenRequest(gatehouse: TestGatehouse, body: Record<string, string>, basic?: { id: string; secret: string }) {
+  const res = await fetch(`${gatehouse.url}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(basic ? { authorization: `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}` } : {}),
+    },
+    body: new URLSearchParams(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Runtime } from '../shared/runtime.js';
 import type { AccountSectionSource } from './account/router.js';
+import { createTokenApi } from './token-api/index.js';
 
 /**
  * Extension point of the auth server (issue 3): routes and account-page sections that other
@@ -14,6 +15,10 @@ export interface AuthExtensions {
 }
 
 export async function createAuthExtensions(runtime: Runtime): Promise<AuthExtensions> {
-  void runtime;
-  return { routes: [], accountSections: [], close: () => {} };
+  const tokenApi = createTokenApi(runtime);
+  return {
+    routes: [tokenApi.middleware],
+    accountSections: [],
+    close: () => tokenApi.close(),
+  };
 }

@@ -1,0 +1,123 @@
+import type { Command, CommandContext } from '../command.js';
+import { requireString, UsageError } from '../command.js';
+import { createClientService } from '../../auth/clients/client-service.js';
+import { CLIENT_TYPES, isClientType } from '../../auth/clients/client-types.js';
+import { highestRole, type Role } from '../../contract/roles.js';
+import { findOrganization } from '../../db/accounts.js';
+import type { Database } from '../../db/knex.js';
+import type { Config } from '../../shared/config/index.js';
+import { loadSecrets } from '../../shared/secrets.js';
+import { createInProcessBus } from '../../shared/bus.js';
+import { systemClock } from '../../shared/clock.js';
+import { announceGrantRevoked } from '../../auth/grants/revoke-grant.js';
+import { withDatabase } from './shared.js';
+
+const list = (value: CommandContext['values'][string]): string[] =>
+  Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+
+function service(db: Database, config: Config) {
+  return createClientService({
+    knex: db.knex,
+    secrets: loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR }),
+    publicUrl: config.PUBLIC_URL,
+    // Persisted, so every gateway refuses the deleted client's tokens once it (re)loads the list.
+    onGrantsDeleted: async (grantIds) => {
+      const bus = createInProcessBus();
+      for (const grantId of grantIds) {
+        await announceGrantRevoked({ knex: db.knex, bus, config, clock: systemClock }, grantId);
+      }
+    },
+  });
+}
+
+async function organizationId(db: Database, org: string | undefined): Promise<string> {
+  if (org) {
+    const found = await findOrganization(db.knex, org);
+    if (!found) throw new UsageError(`no organization "${org}"`);
+    return found.id;
+  }
+  const all: Array<{ id: string }> = await db.knex('organizations').select('id').limit(2);
+  if (all.length !== 1) throw new UsageError('--org is required when there is not exactly one organization');
+  return all[0]!.id;
+}
+
+export const clientCreateCommand: Command = {
+  words: ['client', 'create'],
+  summary: 'register an OAuth client (web, spa, native or service); prints client_id, and client_secret once',
+  usage: `gatehouse client create --name NAME --type ${CLIENT_TYPES.join('|')} [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--origin ORIGIN]... [--scope ROLE] [--org ID_OR_NAME] [--alg ES256|RS256] [--json]`,
+  options: {
+    name: { type: 'string' },
+    type: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    origin: { type: 'string', multiple: true },
+    scope: { type: 'string' },
+    org: { type: 'string' },
+    alg: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ values, out }) {
+    const name = requireString(values, 'name');
+    const type = requireString(values, 'type');
+    if (!isClientType(type)) throw new UsageError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
+    let maxRole: Role | undefined;
+    if (typeof values.scope === 'string') {
+      maxRole = highestRole(values.scope.split(/[\s,]+/));
+      if (!maxRole) throw new UsageError('--scope must name the highest role the client may get: guest, agent, bot or admin');
+    }
+    if (values.alg !== undefined && values.alg !== 'ES256' && values.alg !== 'RS256') throw new UsageError('--alg must be ES256 or RS256');
+    const created = await withDatabase(async (db, config) => service(db, config).create({
+      name,
+      type,
+      redirect_uris: list(values['redirect-uri']),
+      post_logout_redirect_uris: list(values['post-logout-redirect-uri']),
+      allowed_origins: list(values.origin),
+      ...(maxRole ? { max_role: maxRole } : {}),
+      ...(type === 'service' || typeof values.org === 'string' ? { organization_id: await organizationId(db, values.org as string | undefined) } : {}),
+      ...(values.alg ? { signing_alg: values.alg as 'ES256' | 'RS256' } : {}),
+    }));
+    if (values.json) {
+      out(JSON.stringify({ client_id: created.client.id, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}), ...created.client }));
+      return;
+    }
+    out(`client_id: ${created.client.id}`);
+    if (created.clientSecret) out(`client_secret: ${created.clientSecret}\n(shown once: store it now)`);
+    out(`type: ${created.client.type}, highest role: ${created.client.maxRole}${created.client.redirectUris.length ? `, redirect URIs: ${created.client.redirectUris.join(' ')}` : ''}`);
+  },
+};
+
+export const clientListCommand: Command = {
+  words: ['client', 'list'],
+  summary: 'list registered OAuth clients',
+  usage: 'gatehouse client list [--json]',
+  options: { json: { type: 'boolean' } },
+  async run({ values, out }) {
+    const clients = await withDatabase((db, config) => service(db, config).list({ limit: 1000 }));
+    if (values.json) return out(JSON.stringify(clients));
+    for (const c of clients) out(`${c.id}  ${c.type.padEnd(7)}  ${c.maxRole.padEnd(5)}  ${c.name}`);
+  },
+};
+
+export const clientRotateSecretCommand: Command = {
+  words: ['client', 'rotate-secret'],
+  summary: 'give a confidential client a new secret (the old one stops working at once)',
+  usage: 'gatehouse client rotate-secret --id CLIENT_ID [--json]',
+  options: { id: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ values, out }) {
+    const id = requireString(values, 'id');
+    const rotated = await withDatabase((db, config) => service(db, config).rotateSecret(id));
+    out(values.json ? JSON.stringify({ client_id: id, client_secret: rotated.clientSecret }) : `client_secret: ${rotated.clientSecret}\n(shown once: store it now)`);
+  },
+};
+
+export const clientDeleteCommand: Command = {
+  words: ['client', 'delete'],
+  summary: 'delete an OAuth client and everything issued to it',
+  usage: 'gatehouse client delete --id CLIENT_ID',
+  options: { id: { type: 'string' } },
+  async run({ values, out }) {
+    const id = requireString(values, 'id');
+    await withDatabase((db, config) => service(db, config).remove(id));
+    out(`deleted client ${id}`);
+  },
+};

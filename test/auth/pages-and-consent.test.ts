@@ -40,7 +40,11 @@ describe('login and consent pages', () => {
     expect(first.status).toBe(303);
     const cookies = first.headers.getSetCookie();
     expect(cookies.length).toBeGreaterThan(0);
-    for (const cookie of cookies) expect(cookie).toMatch(/httponly/i), expect(cookie).toMatch(/samesite=lax/i);
+    for (const cookie of cookies) {
+      expect(cookie).toMatch(/httponly/i);
+      expect(cookie).toMatch(/samesite=lax/i);
+      expect(cookie).not.toMatch(/secure/i);
+    }
     const page = await agent.follow(first.location!);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);

@@ -4,6 +4,7 @@ import type { Component, Runtime } from '../shared/runtime.js';
 import { requestContext } from '../shared/koa/request-context.js';
 import { serveDocs } from './docs/serve.js';
 import { handlers } from './handlers.js';
+import { checkMembership } from './pipeline/check-membership.js';
 import { dispatch } from './pipeline/dispatch.js';
 import { enforcePermission } from './pipeline/enforce-permission.js';
 import { readBody } from './pipeline/read-body.js';
@@ -22,6 +23,7 @@ export function createApiComponent(runtime: Runtime): Component {
   app.use(serveDocs({ operations, publicUrl: runtime.config.PUBLIC_URL }));
   app.use(resolveOperation(routes));
   app.use(verifyAssertion(runtime.secrets.derive('identity-assertion')));
+  app.use(checkMembership(runtime.db.knex));
   app.use(readBody());
   app.use(enforcePermission());
   app.use(validateInput());

@@ -41,6 +41,26 @@ describe('trust boundary', () => {
     expect([res.status, res.body.error]).toEqual([401, 'invalid_auth']);
   });
 
+  it('refuses a removed or disabled member at once, and caps a demoted one at the new role', async () => {
+    const other = await api.tenant();
+    const knex = api.runtime.db.knex;
+    await knex('memberships').where({ user_id: other.users.agent.id }).update({ disabled_at: new Date() });
+    const disabled = await api.call(other.identity('agent'), 'GET', '/v2/contacts');
+    expect([disabled.status, disabled.body.error]).toEqual([401, 'invalid_auth']);
+    await knex('memberships').where({ user_id: other.users.guest.id }).delete();
+    const removed = await api.call(other.identity('guest'), 'GET', '/v2/users/me');
+    expect([removed.status, removed.body.error]).toEqual([401, 'invalid_auth']);
+    // A token minted while admin, used after a demotion to agent: acts as agent.
+    await knex('memberships').where({ user_id: other.users.admin.id }).update({ role: 'agent' });
+    const demoted = await api.call(other.identity('admin'), 'GET', '/v2/services');
+    expect([demoted.status, demoted.body.error]).toEqual([403, 'insufficient_scope']);
+    const stillAgent = await api.call(other.identity('admin'), 'GET', '/v2/contacts');
+    expect(stillAgent.status).toBe(200);
+    // A service identity (client credentials) has no membership and keeps its scope.
+    const service = await api.call(other.identity('bot', { sub: 'service-client', kind: 'client', client_id: 'service-client' }), 'GET', '/v2/contacts');
+    expect(service.status).toBe(200);
+  });
+
   it('serves public operations without an assertion: /health as seed 002 says', async () => {
     const res = await fetch(`${api.url}/health`);
     expect(res.status).toBe(200);

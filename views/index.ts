@@ -4,3 +4,4 @@ export { renderError } from './error.js';
 export { escapeHtml, html, SafeHtml, STYLE_HASH } from './html.js';
 export { renderLogin, type LoginView } from './login.js';
 export { renderLoggedOut, renderLogoutConfirm } from './logout.js';
+export { renderApiKeys, type ApiKeysView, type ApiKeyListItem } from './api-keys.js';

@@ -40,6 +40,13 @@ describe('REST and RPC parity', () => {
     expect(rpc.status).toBe(200);
     expect(rpc.body).toEqual(rest.body.ok ? { ...rest.body } : rest.body);
     expect(unversioned.body).toEqual(rest.body);
+    // The answer is what the contract (and so the OpenAPI document) promises.
+    const items = operation.list ? (rest.body.data as unknown[]) : [rest.body.data];
+    if (operation.list && ids[prefix] !== undefined) expect(items.length).toBeGreaterThan(0);
+    for (const item of items) {
+      const parsed = operation.response!.safeParse(item);
+      expect(parsed.success, `${operation.name}: ${parsed.success ? '' : JSON.stringify(parsed.error.issues)}`).toBe(true);
+    }
     if (operation.list && rest.body.next_cursor) {
       const restNext = await api.call(identity, 'GET', `/v2${operation.path}?limit=2&cursor=${rest.body.next_cursor}`);
       const rpcNext = await api.call(identity, 'POST', `/v1/${operation.name}`, `limit=2&cursor=${rpc.body.next_cursor}`, {

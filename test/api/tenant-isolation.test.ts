@@ -28,6 +28,8 @@ describe('tenant isolation', () => {
     for (const [prefix, sample] of Object.entries(samples)) {
       const res = await api.call(admin, 'POST', `/v2${collections[prefix]}`, sample.create());
       expect(res.status, `${prefix}: ${JSON.stringify(res.body)}`).toBe(201);
+      const shape = findOperationByName(`${prefix}.create`)!.response!.safeParse(res.body.data);
+      expect(shape.success, `${prefix}.create answers its contract schema`).toBe(true);
       items.push({ prefix, id: (res.body.data as { id: string }).id, idField: 'id' });
     }
     // A group with a member and a category with an article: their counts must not leak.

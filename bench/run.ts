@@ -8,7 +8,8 @@
  * Environment: BENCH_DURATION_S (5), BENCH_CONNECTIONS (64), BENCH_THREADS (1),
  * BENCH_DATABASE_URL or TEST_DATABASE_URL (a Postgres server; a scratch database is created and
  * dropped; without one the single-process runs use embedded PGlite and --workers is skipped),
- * BENCH_REDIS_URL (default: a throwaway redis-server on a free port).
+ * BENCH_REDIS_URL (default: a throwaway redis-server on a free port), BENCH_ONLY (comma-separated
+ * words; only contenders whose name contains one run, e.g. `http-proxy,gatehouse`).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -130,7 +131,11 @@ function wrk(url: string, headers: string[], seconds: number): { rps: number; p5
   };
 }
 
-async function measure(name: string, url: string, pid: number, headers: string[], note?: string): Promise<Result> {
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toLowerCase());
+const wanted = (name: string) => !only || only.some((word) => name.toLowerCase().includes(word));
+
+async function measure(name: string, url: string, pid: number, headers: string[], note?: string): Promise<Result | undefined> {
+  if (!wanted(name)) return undefined;
   wrk(url, headers, 1); // warm-up: JIT, connection pools, caches
   const run = wrk(url, headers, duration);
   const result = { name, ...run, rssMb: peakRssMb(pid), ...(note ? { note } : {}) };
@@ -179,7 +184,8 @@ async function scratchDatabase(): Promise<{ url: string | undefined; drop(): Pro
 }
 
 async function main(): Promise<void> {
-  const results: Result[] = [];
+  const all: Array<Result | undefined> = [];
+  const results = { push: (r: Result | undefined) => all.push(r) };
   const keys = await generateKeyPair('ES256', { extractable: true });
   const jwksFile = path.join(work, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] }));
@@ -273,10 +279,11 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
   redis.stop();
   await scratch.drop();
 
-  const baseline = results.find((r) => r.name === 'bare http-proxy')?.rps ?? NaN;
+  const measured = all.filter((r): r is Result => r !== undefined);
+  const baseline = measured.find((r) => r.name === 'bare http-proxy')?.rps ?? NaN;
   console.log(`| contender | req/s | p50 ms | p99 ms | errors | peak RSS MB | × http-proxy |`);
   console.log(`|---|---:|---:|---:|---:|---:|---:|`);
-  for (const r of results) {
+  for (const r of measured) {
     console.log(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.rssMb} | ${(r.rps / baseline).toFixed(2)} |`);
   }
   console.log(`\n${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, wrk -t${threads} -c${connections} -d${duration}s, GET ${benchPath}`);

@@ -1,11 +1,12 @@
 import type http from 'node:http';
-import { IDENTITY_HEADER, signIdentity } from '../contract/identity.js';
+import { IDENTITY_HEADER } from '../contract/identity.js';
 import type { Config } from '../shared/config/index.js';
 import { REQUEST_ID_HEADER } from '../shared/request-id.js';
 import type { ClientAddress } from './client-address.js';
 import { createUpstream, type Upstream } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { PreparedRequest } from './prepare.js';
+import type { AssertionSigner } from './sign-assertion.js';
 import { nextTraceparent } from './trace.js';
 
 /**
@@ -25,18 +26,18 @@ export function createUpstreams(urls: { auth: string; api: string }, config: Con
   return {
     api,
     auth,
-    async requestHeaders(
+    requestHeaders(
       req: http.IncomingMessage,
       upstream: Upstream,
       requestId: string,
       address: ClientAddress,
       prepared: PreparedRequest | undefined,
-      assertionKey: Uint8Array,
-    ): Promise<Record<string, string | string[]>> {
+      sign: AssertionSigner,
+    ): Record<string, string | string[]> {
       const set = gatewayHeaders(req, requestId, address);
       const identity = prepared?.caller?.identity;
       if (identity && identity.role !== undefined) {
-        set[IDENTITY_HEADER] = await signIdentity({ ...identity, role: identity.role }, assertionKey, { method: req.method ?? 'GET', path: prepared!.path });
+        set[IDENTITY_HEADER] = sign({ ...identity, role: identity.role }, { method: req.method ?? 'GET', path: prepared!.path });
       }
       return upstreamRequestHeaders(req.headers, set, upstream.name === 'api');
     },

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
-import { IDENTITY_HEADER, signIdentity } from '../contract/identity.js';
+import { IDENTITY_HEADER } from '../contract/identity.js';
 import type { Config } from '../shared/config/index.js';
 import { toErrorBody } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -13,6 +13,7 @@ import { upstreamRequestHeaders } from './headers.js';
 import type { RateLimits } from './limit-rate.js';
 import { prepareApiRequest, type DecisionSteps } from './prepare.js';
 import { apiRateChecks } from './rate-policies.js';
+import type { AssertionSigner } from './sign-assertion.js';
 import { gatewayHeaders } from './upstreams.js';
 
 /**
@@ -24,7 +25,7 @@ import { gatewayHeaders } from './upstreams.js';
  */
 export function createWebSocketProxy(
   apiUrl: string,
-  steps: DecisionSteps & { limits: RateLimits; config: Config; assertionKey: Uint8Array; clientAddress: (req: http.IncomingMessage) => ClientAddress },
+  steps: DecisionSteps & { limits: RateLimits; config: Config; sign: AssertionSigner; clientAddress: (req: http.IncomingMessage) => ClientAddress },
   log: Logger,
 ) {
   const proxy = httpProxy.createProxyServer({ target: apiUrl, ws: true, xfwd: false });
@@ -59,7 +60,7 @@ export function createWebSocketProxy(
         const set = gatewayHeaders(req, requestId, address);
         const identity = prepared.caller?.identity;
         if (identity?.role !== undefined) {
-          set[IDENTITY_HEADER] = await signIdentity({ ...identity, role: identity.role }, steps.assertionKey, { method: 'GET', path });
+          set[IDENTITY_HEADER] = steps.sign({ ...identity, role: identity.role }, { method: 'GET', path });
         }
         const upgrade = req.headers.upgrade;
         // Hygiene drops hop-by-hop headers; an upgrade needs its own two back.

@@ -73,7 +73,7 @@ describe('negative protocol behaviour', () => {
     // Signed in now: a plain request goes straight back with a code.
     const silent = await agent.follow(authorizeUrl({ ...base(), redirect_uri: redirectUri }));
     expect(new URL(silent.location!).searchParams.get('code')).toBeTruthy();
-    for (const extra of [{ prompt: 'login' }, { max_age: '0' }]) {
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Array<Record<string, string>>) {
       const page = await agent.follow(authorizeUrl({ ...base(), redirect_uri: redirectUri, ...extra }));
       expect(page.status).toBe(200);
       expect(page.body).toContain('name="password"');

@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { findUserById, listMemberships } from '../accounts/account-rows.js';
 import type { UserRow } from '../../db/accounts.js';
-import { findClientRow } from '../clients/client-rows.js';
+import { findClientRow } from '../../db/oauth-clients/client-rows.js';
 import { revokeGrant, type RevocationDeps } from '../grants/revoke-grant.js';
 import type { Csrf } from '../http/csrf.js';
 import { readForm, single } from '../http/form-body.js';

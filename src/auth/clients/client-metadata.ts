@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
-import type { ClientRow } from './client-rows.js';
+import type { ClientRow } from '../../db/oauth-clients/client-rows.js';
 
 /**
  * What each client type may do, as oidc-provider client metadata. Role caps are not expressed

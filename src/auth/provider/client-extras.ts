@@ -1,6 +1,6 @@
 import type { Client } from 'oidc-provider';
 import { isRole, type Role } from '../../contract/roles.js';
-import type { ClientType } from '../clients/client-types.js';
+import type { ClientType } from '../../db/oauth-clients/client-types.js';
 
 /** The Gatehouse-specific client metadata (see clients/client-metadata.ts), typed. */
 export interface ClientExtras {

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
-import { findClientRow, type ClientRow } from '../clients/client-rows.js';
-import type { ClientService } from '../clients/client-service.js';
-import { hasSecret } from '../clients/client-types.js';
+import { findClientRow, type ClientRow } from '../../db/oauth-clients/client-rows.js';
+import type { ClientService } from '../../db/oauth-clients/client-service.js';
+import { hasSecret } from '../../db/oauth-clients/client-types.js';
 
 export type ClientAuthResult = { ok: true; client: ClientRow; confidential: boolean } | { ok: false };
 

@@ -1,7 +1,7 @@
 import type { Command, CommandContext } from '../command.js';
 import { requireString, UsageError } from '../command.js';
-import { createClientService } from '../../auth/clients/client-service.js';
-import { CLIENT_TYPES, isClientType } from '../../auth/clients/client-types.js';
+import { createClientService } from '../../db/oauth-clients/client-service.js';
+import { CLIENT_TYPES, isClientType } from '../../db/oauth-clients/client-types.js';
 import { highestRole, type Role } from '../../contract/roles.js';
 import { findOrganization } from '../../db/accounts.js';
 import type { Database } from '../../db/knex.js';

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { createClientService, type CreateClientInput } from '../../../src/auth/clients/client-service.js';
+import { createClientService, type CreateClientInput } from '../../../src/db/oauth-clients/client-service.js';
 import { findOrganization, insertMembership, insertUser } from '../../../src/db/accounts.js';
 import type { Role } from '../../../src/contract/roles.js';
 import { hashPassword } from '../../../src/shared/password.js';

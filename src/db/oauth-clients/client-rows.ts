@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../contract/roles.js';
-import { withDbErrors } from '../../db/errors.js';
+import { withDbErrors } from '../errors.js';
 import type { ClientType } from './client-types.js';
 
 export interface ClientRow {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ROLES, type Role } from '../../contract/roles.js';
 import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
-import { decryptString, encryptString } from '../keys/encryption.js';
+import { decryptString, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
 import { CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
 import { redirectUriProblem } from './redirect-uris.js';

@@ -124,6 +124,18 @@ describe('body validation, generated from the contract', () => {
     expect(row.disabled_at).toBeNull();
   });
 
+  it('refuses a __proto__ key instead of silently dropping it', async () => {
+    const res = await api.call(tenant.identity('bot'), 'POST', '/v2/contacts', '{"name":"x","attributes":{"__proto__":{"polluted":true}}}', {
+      'content-type': 'application/json',
+    });
+    expect([res.status, res.body.error, namedFields(res)]).toEqual([400, 'validation_failed', ['__proto__']]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const form = await api.call(tenant.identity('bot'), 'POST', '/v1/contacts.create', 'name=x&__proto__=y', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect([form.status, namedFields(form)]).toEqual([400, ['__proto__']]);
+  });
+
   it('validates nested form fields by position', async () => {
     const res = await api.call(tenant.identity('bot'), 'POST', '/v2/forms', {
       name: 'Form',

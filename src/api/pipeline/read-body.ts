@@ -29,8 +29,9 @@ export function readBody(): Middleware {
     } else {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
-      } catch {
+        parsed = JSON.parse(text, refuseProtoKeys);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
         throw new AppError('invalid_request', 'The body is not valid JSON.');
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -40,6 +41,19 @@ export function readBody(): Middleware {
     }
     await next();
   };
+}
+
+/**
+ * A `__proto__` key would be dropped by the schemas (zod skips it) or, worse, reach an object
+ * assignment somewhere: refuse it instead of silently losing it.
+ */
+function refuseProtoKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') {
+    throw new AppError('validation_failed', '__proto__: is not an allowed key', {
+      details: { fields: [{ field: '__proto__', message: 'is not an allowed key' }] },
+    });
+  }
+  return value;
 }
 
 function tooLarge(limit: number): AppError {
@@ -57,10 +71,11 @@ async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promis
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Form fields; a repeated key becomes an array. `__proto__` and friends stay plain keys. */
+/** Form fields; a repeated key becomes an array. */
 function formFields(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of new URLSearchParams(text)) {
+    refuseProtoKeys(key, value);
     const previous = out[key];
     if (previous === undefined) out[key] = value;
     else out[key] = Array.isArray(previous) ? [...(previous as string[]), value] : [previous, value];

@@ -124,6 +124,15 @@ describe('body validation, generated from the contract', () => {
     expect(row.disabled_at).toBeNull();
   });
 
+  it('refuses NUL characters (Postgres cannot store them) with the field named, never a 500', async () => {
+    const body = await api.call(tenant.identity('bot'), 'POST', '/v2/contacts', { name: 'a\u0000b', attributes: { 'k\u0000': 'v' } });
+    expect([body.status, namedFields(body)]).toEqual([400, ['name', 'attributes.k\u0000']]);
+    const query = await api.call(tenant.identity('agent'), 'GET', '/v2/contacts?q=%00');
+    expect([query.status, namedFields(query)]).toEqual([400, ['q']]);
+    const nested = await api.call(tenant.identity('bot'), 'POST', '/v1/forms.create', { name: 'f', fields: [{ key: 'a', label: 'x\u0000', type: 'text' }] });
+    expect([nested.status, namedFields(nested)]).toEqual([400, ['fields.0.label']]);
+  });
+
   it('refuses a __proto__ key instead of silently dropping it', async () => {
     const res = await api.call(tenant.identity('bot'), 'POST', '/v2/contacts', '{"name":"x","attributes":{"__proto__":{"polluted":true}}}', {
       'content-type': 'application/json',

@@ -33,6 +33,11 @@ export function validateInput(): Middleware {
       if (call.bodyWasForm) body = coerceFields(operation.body, body);
     }
 
+    const nul = [...findNul(query, []), ...findNul(body, [])];
+    if (nul.length > 0) {
+      const fields = nul.map((field) => ({ field, message: 'must not contain NUL characters' }));
+      throw new AppError('validation_failed', `${fields[0]!.field}: must not contain NUL characters`, { details: { fields } });
+    }
     const parsedParams = (operation.params ?? noFields).safeParse(params);
     if (!parsedParams.success) throw new AppError('not_found', `No such ${operation.tag.replace(/s$/, '')}.`);
     const errors: FieldError[] = [];
@@ -47,6 +52,19 @@ export function validateInput(): Middleware {
     call.body = parsedBody;
     await next();
   };
+}
+
+/** Postgres text and jsonb cannot hold U+0000; refuse it up front rather than fail in SQL. */
+function findNul(value: unknown, path: string[]): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path.join('.') || '(body)'] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => findNul(item, [...path, String(index)]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => [
+      ...(key.includes('\u0000') ? [[...path, key].join('.')] : []),
+      ...findNul(item, [...path, key]),
+    ]);
+  }
+  return [];
 }
 
 function parseInto(schema: z.ZodType, value: unknown, errors: FieldError[]): Record<string, unknown> {

@@ -17,6 +17,7 @@ import { forward } from './forward.js';
 import { createJwksCache } from './jwks.js';
 import { createRateLimits } from './limit-rate.js';
 import { createGatewayMetrics } from './metrics.js';
+import { createRegisteredOrigins } from './registered-origins.js';
 import { createRevocationList } from './revocation-list.js';
 import { createAssertionSigner } from './sign-assertion.js';
 import { authRouteChecks, apiRateChecks } from './rate-policies.js';
@@ -35,7 +36,7 @@ export interface GatewayOptions {
   operations: readonly Operation[];
   /** Turns an API key into an identity; default: the database-backed resolver of api-keys.ts. */
   apiKeys?: ApiKeyResolver | undefined;
-  /** Registered SPA origins (the auth server's clients); GATEWAY_CORS_ORIGINS are added to these. */
+  /** Browser origins allowed to call the API; default: those registered on OAuth clients. GATEWAY_CORS_ORIGINS are added. */
   corsOrigins?: OriginSource | undefined;
 }
 
@@ -106,7 +107,8 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
       log.warn('rate limits: Redis failed, counting per process until it answers again');
     },
   });
-  const cors = createCors(options.corsOrigins ?? (() => false), config.GATEWAY_CORS_ORIGINS);
+  const ownOrigins = options.corsOrigins ? undefined : createRegisteredOrigins({ knex: runtime.db.knex, clock: runtime.clock, logger: log });
+  const cors = createCors(options.corsOrigins ?? ownOrigins!, config.GATEWAY_CORS_ORIGINS);
   const clientAddress = createClientAddressReader(config.GATEWAY_TRUSTED_PROXIES);
   const sign = createAssertionSigner(runtime.secrets.derive('identity-assertion'));
   const pipeline = { routes, authenticate, revocations, limits, config, sign, clientAddress };
@@ -237,6 +239,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
       await revocations.ready;
       revocations.stop();
       ownResolver?.close();
+      ownOrigins?.stop();
       websocket.close();
       limitsRedis?.disconnect();
       await upstreams.close();

@@ -116,3 +116,32 @@ describe('CORS, WebSocket upgrades and metrics', () => {
     expect(text).toContain('gateway_rate_limited_total');
   });
 });
+
+describe('CORS origins registered on OAuth clients (default origin source)', () => {
+  it('allows an origin as soon as a client registers it, and no other', async () => {
+    const { createTestRuntime } = await import('./harness.js');
+    const issuer = await startIssuer();
+    const api = await startUpstream();
+    const runtime = await createTestRuntime({ config: { PUBLIC_URL: 'https://gatehouse.test' } });
+    const gateway = await startGateway({ issuer, api, runtime, gateway: { corsOrigins: undefined } });
+    const preflight = (origin: string) => fetch(`${gateway.url}/things`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    try {
+      expect((await preflight('https://widget.example.com')).status).toBe(403);
+      await runtime.db.knex('oauth_clients').insert({
+        id: 'spa-client', name: 'Chat widget', type: 'spa', max_role: 'guest',
+        redirect_uris: JSON.stringify(['https://widget.example.com/cb']), allowed_origins: JSON.stringify(['https://widget.example.com']),
+      });
+      // Misses reload at most every 5 s; wait out the cool-down of the refusal above.
+      await new Promise((r) => setTimeout(r, 5_100));
+      const allowed = await preflight('https://widget.example.com');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://widget.example.com');
+      expect((await preflight('https://widget.example.com.evil.test')).status).toBe(403);
+    } finally {
+      await gateway.close();
+      await runtime.close();
+      await api.close();
+      await issuer.close();
+    }
+  }, 20_000);
+});

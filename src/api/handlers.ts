@@ -1,6 +1,7 @@
 import type { Handler } from './handler.js';
 import { apiKeyHandlers } from './api-keys/handlers.js';
 import { auditHandlers } from './audit/handlers.js';
+import { clientHandlers } from './clients/handlers.js';
 import { contactHandlers } from './contacts/handlers.js';
 import { formHandlers } from './forms/handlers.js';
 import { healthHandlers } from './health.js';
@@ -29,5 +30,6 @@ export const handlers: ReadonlyMap<string, Handler> = new Map(
     ...serviceHandlers,
     ...auditHandlers,
     ...apiKeyHandlers,
+    ...clientHandlers,
   }),
 );

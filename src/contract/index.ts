@@ -1,6 +1,7 @@
 import type { Operation } from './operation.js';
 import { apiKeyOperations } from './operations/api-keys.js';
 import { auditOperations } from './operations/audit.js';
+import { clientOperations } from './operations/clients.js';
 import { contactOperations } from './operations/contacts.js';
 import { formOperations } from './operations/forms.js';
 import { healthOperations } from './operations/health.js';
@@ -48,6 +49,7 @@ export const operations: readonly Operation[] = Object.freeze([
   ...serviceOperations,
   ...auditOperations,
   ...apiKeyOperations,
+  ...clientOperations,
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

@@ -50,7 +50,8 @@ export async function updateClientRow(knex: Knex, id: string, values: Partial<Wr
 }
 
 export async function deleteClientRow(knex: Knex, id: string): Promise<boolean> {
-  return (await knex('oauth_clients').where({ id }).delete()) === 1;
+  const deleted: unknown[] = await knex('oauth_clients').where({ id }).delete().returning('id');
+  return deleted.length === 1;
 }
 
 /** Everything the provider stored for a client (codes, tokens, grants) goes with it. */

@@ -1,0 +1,86 @@
+import { createClientService, type CreateClientInput, type UpdateClientInput } from '../../db/oauth-clients/client-service.js';
+import type { OAuthClient } from '../../db/oauth-clients/client-types.js';
+import { revoke } from '../../db/revocations.js';
+import { callerOf, type Handler, type HandlerInput } from '../handler.js';
+import { notFound } from '../shared/not-found.js';
+
+// OAuth clients (issue 3). The store and its rules (redirect URIs, secrets) are shared with the
+// CLI and the auth server in src/db/oauth-clients; this file only scopes them to the caller's
+// organization and shapes the answers.
+
+function clients(input: HandlerInput) {
+  const { runtime } = input;
+  return createClientService({
+    knex: input.knex,
+    secrets: runtime.secrets,
+    publicUrl: runtime.config.PUBLIC_URL,
+    // A deleted client's access tokens stop at every gateway (by grant), until they would expire.
+    onGrantsDeleted: async (grantIds) => {
+      const expiresAt = runtime.clock.now() + (runtime.config.ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
+      for (const grantId of grantIds) await revoke({ knex: input.knex, bus: runtime.bus }, { kind: 'grant', subject: grantId, expiresAt });
+    },
+  });
+}
+
+const present = (c: OAuthClient) => ({
+  id: c.id,
+  name: c.name,
+  type: c.type,
+  organization_id: c.organizationId,
+  redirect_uris: c.redirectUris,
+  post_logout_redirect_uris: c.postLogoutRedirectUris,
+  allowed_origins: c.allowedOrigins,
+  max_role: c.maxRole,
+  signing_alg: c.signingAlg,
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+});
+
+/** The client, if it belongs to the caller's organization; another organization's is not found. */
+async function ownClient(input: HandlerInput): Promise<OAuthClient> {
+  const { identity } = callerOf(input);
+  const client = await clients(input).get(input.params.id as string).catch(() => undefined);
+  if (!client || client.organizationId !== identity.org) throw notFound('client');
+  return client;
+}
+
+const cursorOf = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+const idOf = (cursor: string | undefined) => (cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined);
+
+export const clientHandlers: Record<string, Handler> = {
+  async 'clients.list'(input) {
+    const { identity } = callerOf(input);
+    const limit = input.query.limit as number;
+    const after = idOf(input.query.cursor as string | undefined);
+    const rows = await clients(input).list({ organizationId: identity.org, limit: limit + 1, ...(after ? { after } : {}) });
+    const page = rows.slice(0, limit);
+    return { data: page.map(present), next_cursor: rows.length > limit ? cursorOf(page[page.length - 1]!.id) : null };
+  },
+
+  async 'clients.fetch'(input) {
+    return { data: present(await ownClient(input)) };
+  },
+
+  async 'clients.create'(input) {
+    const { identity } = callerOf(input);
+    const created = await clients(input).create({ ...(input.body as unknown as CreateClientInput), organization_id: identity.org });
+    return { data: { ...present(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) } };
+  },
+
+  async 'clients.update'(input) {
+    const client = await ownClient(input);
+    return { data: present(await clients(input).update(client.id, input.body as UpdateClientInput)) };
+  },
+
+  async 'clients.delete'(input) {
+    const client = await ownClient(input);
+    await clients(input).remove(client.id);
+    return { data: { id: client.id, deleted: true } };
+  },
+
+  async 'clients.rotate-secret'(input) {
+    const client = await ownClient(input);
+    const rotated = await clients(input).rotateSecret(client.id);
+    return { data: { client_id: client.id, client_secret: rotated.clientSecret } };
+  },
+};

@@ -32,7 +32,7 @@ describe('/v2/clients admin API through the gateway', () => {
     const created = await call('POST', '/clients', adminToken, { name: 'Integration', type: 'service', max_role: 'agent' });
     expect(created.status).toBe(201);
     expect(created.body.data).toMatchObject({ name: 'Integration', type: 'service', max_role: 'agent', organization_id: await defaultOrganizationId(gatehouse) });
-    const { id, client_secret: secret } = created.body.data as { id: string; client_secret: string };
+    const { id, client_secret: secret } = created.body.data as unknown as { id: string; client_secret: string };
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const cc = await oidc.clientCredentialsGrant(await discover(gatehouse, id, secret));

@@ -139,6 +139,11 @@ describe('login and consent pages', () => {
     const agent = first.agent;
     const silent = await agent.follow(authorize({ scope: 'openid bot' }));
     expect(new URL(silent.location!).searchParams.get('code')).toBeTruthy();
+    // Asking for no role after consenting to one: the token carries the consented role.
+    const noRole = await agent.follow(authorize({ scope: 'openid' }));
+    const noRoleCode = new URL(noRole.location!).searchParams.get('code')!;
+    const noRoleTokens = await tokenRequest(gatehouse, { grant_type: 'authorization_code', code: noRoleCode, redirect_uri: redirectUri, code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' }, web);
+    expect(decodeJwt(noRoleTokens.body.access_token!).scope).toBe('bot openid');
     const more = await agent.follow(authorize({ scope: 'openid bot email' }));
     expect(more.status).toBe(200);
     expect(more.body).toContain('data-scope="email"');

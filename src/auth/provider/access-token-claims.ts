@@ -28,7 +28,11 @@ export function createAccessTokenCustomizer(knex: Knex) {
     // A refresh after a demotion must not keep the old role (DESIGN.md: never above the user's role).
     const currentRole = await findMembershipRole(knex, at.accountId, organizationId);
     if (!currentRole) throw new errors.InvalidGrant('the user is no longer a member of the organization');
-    const grantedRole = highestRole((at.scope ?? '').split(' '));
+    // Asking for no role asks for what the grant holds (provider/scopes.ts effectiveRole): when a
+    // remembered consent let the request through without our consent step, the grant says it.
+    const grant = (ctx.oidc.entities as { Grant?: { getResourceScope(resource: string): string } }).Grant;
+    const grantedRole = highestRole((at.scope ?? '').split(' '))
+      ?? (grant && typeof payload.aud === 'string' ? highestRole(grant.getResourceScope(payload.aud).split(' ')) : undefined);
     const role: Role | undefined = grantedRole ? lowerRole(grantedRole, currentRole) : undefined;
     const entities = ctx.oidc.entities as { AuthorizationCode?: { scope?: string }; RefreshToken?: { scope?: string } };
     const asked = entities.AuthorizationCode?.scope ?? entities.RefreshToken?.scope ?? ctx.oidc.params?.scope as string | undefined;

@@ -3,7 +3,7 @@ import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
 import { revoke } from '../../db/revocations.js';
-import { deleteRowsOfGrant, grantIdsOfAccount } from '../storage/oidc-rows.js';
+import { deleteRowsOfGrant, deleteSessionsOfAccount, grantIdsOfAccount } from '../storage/oidc-rows.js';
 
 export interface RevocationDeps {
   knex: Knex;
@@ -37,11 +37,13 @@ export async function revokeAccessToken(deps: RevocationDeps, jti: string, expir
 }
 
 /**
- * A disabled user: every grant is deleted (no refresh token works again) and every access token
- * issued before now is refused at the gateway.
+ * A disabled user (issue 3): every grant and session is deleted, so no refresh token or login
+ * works again, and every access token issued before now is refused at the gateway. Whatever
+ * disables a user (users API, CLI) calls this after setting `users.disabled_at`.
  */
 export async function revokeEverythingOfUser(deps: RevocationDeps, userId: string): Promise<void> {
   for (const grantId of await grantIdsOfAccount(deps.knex, userId)) await deleteRowsOfGrant(deps.knex, grantId);
+  await deleteSessionsOfAccount(deps.knex, userId);
   const now = deps.clock.now();
   await revoke(deps, { kind: 'user', subject: userId, notBefore: now, expiresAt: now + revocationLifetimeMs(deps.config) });
 }

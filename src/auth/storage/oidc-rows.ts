@@ -112,3 +112,8 @@ export async function grantIdsOfAccount(knex: Knex, accountId: string): Promise<
   const rows: Array<{ id: string }> = await knex('oidc_models').where({ model: 'Grant', account_id: accountId }).select('id');
   return rows.map((r) => r.id);
 }
+
+/** Every login session of a user, so a disabled user is signed out everywhere. */
+export async function deleteSessionsOfAccount(knex: Knex, accountId: string): Promise<number> {
+  return knex('oidc_models').where({ model: 'Session', account_id: accountId }).delete();
+}

@@ -138,3 +138,35 @@ describe('negative protocol behaviour', () => {
     expect(downgradeResult.body.error).toBe('invalid_grant');
   });
 });
+
+describe('odd input to the auth server', () => {
+  let gatehouse: TestGatehouse;
+  beforeAll(async () => {
+    gatehouse = await startTestGatehouse();
+  });
+  afterAll(() => gatehouse?.stop());
+
+  it('answers an interaction without its cookie with the error page', async () => {
+    const res = await fetch(`${gatehouse.url}/interaction/made-up`);
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body).toContain('data-error="invalid_request"');
+    expect(body).toContain('interaction session id cookie not found');
+  });
+
+  it('keeps the OAuth error shape for oversized and non-form token requests', async () => {
+    const big = await fetch(`${gatehouse.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${'a'.repeat(20_000)}` });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ error: 'invalid_request', error_description: 'request body too large' });
+    const json = await fetch(`${gatehouse.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
+    expect(json.status).toBe(400);
+    expect((await json.json()) as object).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('refuses an unsigned (alg none) JWT at userinfo', async () => {
+    const none = 'eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJ4In0.';
+    const info = await fetch(`${gatehouse.url}/oauth2/userinfo`, { headers: { authorization: `Bearer ${none}` } });
+    expect(info.status).toBe(401);
+    expect(await info.json()).toMatchObject({ error: 'invalid_token' });
+  });
+});

@@ -13,11 +13,14 @@ export function htmlErrors(): Middleware {
     } catch (err) {
       const appError = normaliseError(err);
       if (appError.status >= 500) ctx.state.log.error({ err }, 'request failed');
+      // oidc-provider errors (an expired or unknown interaction) put the useful words in error_description.
+      const provider = err as { error?: unknown; error_description?: unknown };
+      const description = typeof provider.error_description === 'string' ? provider.error_description : appError.message;
       ctx.status = appError.status;
       ctx.set(appError.headers);
       ctx.type = 'html';
       ctx.set('cache-control', 'no-store');
-      ctx.body = renderError({ error: appError.code, description: appError.message, requestId: ctx.state.requestId });
+      ctx.body = renderError({ error: typeof provider.error === 'string' ? provider.error : appError.code, description, requestId: ctx.state.requestId });
     }
   };
 }

@@ -124,7 +124,15 @@ export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
 
     const handled = [ROUTES.introspection, ROUTES.revocation, ROUTES.token] as string[];
     if (ctx.method !== 'POST' || !handled.includes(ctx.path) || !ctx.is('application/x-www-form-urlencoded')) return next();
-    const body = querystring.parse(await readRawBody(ctx)) as Body;
+    let raw: string;
+    try {
+      raw = await readRawBody(ctx);
+    } catch (err) {
+      // RFC 6749 §5.2 error shape on OAuth endpoints, not the API envelope.
+      if ((err as { code?: string }).code === 'payload_too_large') return oauthError(ctx, 413, 'invalid_request', 'request body too large');
+      throw err;
+    }
+    const body = querystring.parse(raw) as Body;
     const token = one(body, 'token');
     if (ctx.path === ROUTES.introspection && token && looksLikeJwt(token)) return introspect(ctx, body, token);
     if (ctx.path === ROUTES.revocation && token && looksLikeJwt(token)) return revoke(ctx, body, token);

@@ -156,14 +156,14 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const requestId = pickRequestId(req.headers[REQUEST_ID_HEADER]);
     const peer = req.socket.remoteAddress;
     let label = 'unmatched';
     let caller: Caller | undefined;
     let corsHeaders: Record<string, string> = {};
     res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = (performance.now() - started) / 1e3;
       const status = res.writableFinished ? res.statusCode : 499;
       metrics.requests.inc({ operation: label, status });
       metrics.duration.observe({ operation: label }, seconds);
@@ -178,7 +178,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     });
     try {
       const { path, query } = checkTarget(req.url, config.GATEWAY_MAX_PATH_LENGTH);
-      if (await builtin(req, res, path, requestId)) {
+      if ((path === '/health' || path === '/ready' || path === '/metrics') && (await builtin(req, res, path, requestId))) {
         label = 'builtin';
         return;
       }
@@ -189,7 +189,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
         await proxy(req, res, upstreams.auth, { requestId, address, rateHeaders, bodyLimit: config.GATEWAY_AUTH_BODY_LIMIT, prepared: undefined });
         return;
       }
-      corsHeaders = await cors.headersFor(req);
+      if (req.headers.origin !== undefined) corsHeaders = await cors.headersFor(req);
       if (cors.isPreflight(req)) {
         label = 'preflight';
         res.writeHead(204, { ...(await cors.preflight(req, 'GET, HEAD, POST, PUT, PATCH, DELETE')), [REQUEST_ID_HEADER]: requestId });
@@ -220,14 +220,14 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     upstream: ReturnType<typeof createUpstreams>['api'],
     ctx: { requestId: string; address: ReturnType<typeof clientAddress>; rateHeaders: Record<string, string>; bodyLimit: number; prepared: PreparedRequest | undefined },
   ): Promise<void> {
-    const sentAt = process.hrtime.bigint();
+    const sentAt = performance.now();
     await forward(req, res, {
       upstream,
       target: req.url!,
       headers: upstreams.requestHeaders(req, upstream, ctx.requestId, ctx.address, ctx.prepared, sign),
       bodyLimit: ctx.bodyLimit,
       responseHeaders: { ...ctx.rateHeaders, [REQUEST_ID_HEADER]: ctx.requestId },
-      onHeaders: () => metrics.upstreamDuration.observe({ upstream: upstream.name }, Number(process.hrtime.bigint() - sentAt) / 1e9),
+      onHeaders: () => metrics.upstreamDuration.observe({ upstream: upstream.name }, (performance.now() - sentAt) / 1e3),
     });
   }
 

@@ -13,6 +13,8 @@ import type { TokenVerifier } from './verify-token.js';
 export interface Authenticator {
   /** The caller, or undefined when the request carries no credential at all. */
   (authorization: string | undefined, query: string): Promise<Caller | undefined>;
+  /** The hot path: a Bearer JWT seen before resolves without a promise; undefined means "use the full path". */
+  cached(authorization: string | undefined, query: string): Caller | undefined;
 }
 
 const queryCredential = /(?:^|&)(?:access_token|api_key|apikey)=/i;
@@ -31,7 +33,7 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
     return { identity };
   }
 
-  return async function authenticate(authorization, query) {
+  async function authenticate(authorization: string | undefined, query: string): Promise<Caller | undefined> {
     if (query !== '' && queryCredential.test(query)) {
       throw new AuthFailure('token_in_query', 'invalid_request', 'Credentials are accepted only in the Authorization header, never in the query string.');
     }
@@ -52,5 +54,12 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
       return byApiKey(decoded.slice(0, colon));
     }
     throw invalidToken('malformed', 'The Authorization scheme is not supported; use Bearer or Basic.');
-  };
+  }
+
+  return Object.assign(authenticate, {
+    cached(authorization: string | undefined, query: string): Caller | undefined {
+      if (query !== '' || authorization === undefined || !authorization.startsWith('Bearer ') || authorization.startsWith('Bearer ghk_')) return undefined;
+      return deps.verifyToken.cached(authorization.slice(7).trim());
+    },
+  });
 }

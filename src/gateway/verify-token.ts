@@ -25,7 +25,12 @@ export interface TokenVerifierOptions {
   clock: Clock;
 }
 
-export type TokenVerifier = (token: string) => Promise<Caller>;
+export interface TokenVerifier {
+  /** Full verification (cache first). */
+  (token: string): Promise<Caller>;
+  /** The cached caller for a token seen before, without a promise; undefined on a miss. Throws when it expired. */
+  cached(token: string): Caller | undefined;
+}
 
 const keyBearingHeaders = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
@@ -39,16 +44,20 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     });
   }
 
-  return async function verifyToken(token) {
-    const hash = createHash('sha256').update(token).digest('base64url');
+  function fromCache(hash: string): Caller | undefined {
     const cached = cache.get(hash);
-    if (cached) {
-      if (cached.expiresAt! + options.clockToleranceS * 1000 <= options.clock.now()) {
-        cache.delete(hash);
-        throw expired();
-      }
-      return cached;
+    if (cached && cached.expiresAt! + options.clockToleranceS * 1000 <= options.clock.now()) {
+      cache.delete(hash);
+      throw expired();
     }
+    return cached;
+  }
+  const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+  async function verifyToken(token: string): Promise<Caller> {
+    const hash = hashOf(token);
+    const cached = fromCache(hash);
+    if (cached) return cached;
 
     let header;
     try {
@@ -83,7 +92,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const caller = toCaller(payload);
     cache.set(hash, caller);
     return caller;
-  };
+  }
+  return Object.assign(verifyToken, { cached: (token: string) => fromCache(hashOf(token)) });
 }
 
 function translate(err: unknown, expired: () => AuthFailure): unknown {

@@ -19,7 +19,7 @@ import { createRateLimits } from './limit-rate.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createRegisteredOrigins } from './registered-origins.js';
 import { createRevocationList } from './revocation-list.js';
-import { createAssertionSigner } from './sign-assertion.js';
+import { createAssertionSigner, createReusingSigner } from './sign-assertion.js';
 import { authRouteChecks, apiRateChecks } from './rate-policies.js';
 import { prepareApiRequest, type PreparedRequest } from './prepare.js';
 import { createUpstreams } from './upstreams.js';
@@ -111,6 +111,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   const cors = createCors(options.corsOrigins ?? ownOrigins!, config.GATEWAY_CORS_ORIGINS);
   const clientAddress = createClientAddressReader(config.GATEWAY_TRUSTED_PROXIES);
   const sign = createAssertionSigner(runtime.secrets.derive('identity-assertion'));
+  const signReusing = createReusingSigner(sign);
   const pipeline = { routes, authenticate, revocations, limits, config, sign, clientAddress };
   const websocket = createWebSocketProxy(upstreamUrls.api, pipeline, log);
 
@@ -224,7 +225,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     await forward(req, res, {
       upstream,
       target: req.url!,
-      headers: upstreams.requestHeaders(req, upstream, ctx.requestId, ctx.address, ctx.prepared, sign),
+      headers: upstreams.requestHeaders(req, upstream, ctx.requestId, ctx.address, ctx.prepared, signReusing),
       bodyLimit: ctx.bodyLimit,
       responseHeaders: { ...ctx.rateHeaders, [REQUEST_ID_HEADER]: ctx.requestId },
       onHeaders: () => metrics.upstreamDuration.observe({ upstream: upstream.name }, (performance.now() - sentAt) / 1e3),

@@ -6,7 +6,7 @@ import type { ClientAddress } from './client-address.js';
 import { createUpstream, type Upstream } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { PreparedRequest } from './prepare.js';
-import type { AssertionSigner } from './sign-assertion.js';
+import type { createReusingSigner } from './sign-assertion.js';
 import { nextTraceparent } from './trace.js';
 
 /**
@@ -32,13 +32,12 @@ export function createUpstreams(urls: { auth: string; api: string }, config: Con
       requestId: string,
       address: ClientAddress,
       prepared: PreparedRequest | undefined,
-      sign: AssertionSigner,
+      sign: ReturnType<typeof createReusingSigner>,
     ): Record<string, string | string[]> {
       const set = gatewayHeaders(req, requestId, address);
       const identity = prepared?.caller?.identity;
-      if (identity && identity.role !== undefined) {
-        set[IDENTITY_HEADER] = sign({ ...identity, role: identity.role }, { method: req.method ?? 'GET', path: prepared!.path });
-      }
+      const assertion = identity && sign(identity, { method: req.method ?? 'GET', path: prepared!.path });
+      if (assertion !== undefined) set[IDENTITY_HEADER] = assertion;
       return upstreamRequestHeaders(req.headers, set, upstream.name === 'api');
     },
     async close() {

@@ -201,6 +201,12 @@ describe('gateway proxy core', () => {
     const { verifyIdentity } = await import('../../src/contract/identity.js');
     await expect(verifyIdentity(assertion, key, { method: 'GET', path: '/v2/things' })).resolves.toMatchObject({ role: 'agent' });
     await expect(verifyIdentity(assertion, key, { method: 'DELETE', path: '/v2/things' })).rejects.toThrow();
+    // The same token on another target (or method) gets an assertion for that target, never a reused one.
+    await request(gateway.url, '/things', { method: 'POST', headers: { authorization: agent }, body: '{}' });
+    const forPost = api.last().headers[IDENTITY_HEADER] as string;
+    await expect(verifyIdentity(forPost, key, { method: 'POST', path: '/things' })).resolves.toMatchObject({ role: 'agent' });
+    await request(gateway.url, '/v2/things', { headers: { authorization: agent } });
+    expect(api.last().headers[IDENTITY_HEADER]).toBe(assertion);
     expect(typeof (await signIdentity({ sub: 's', org: 'o', role: 'guest', scopes: [], kind: 'user' }, key, { method: 'GET', path: '/' }))).toBe('string');
   });
 });

@@ -5,7 +5,7 @@ import { createTokenApi } from './token-api/index.js';
 
 /**
  * Extension point of the auth server (issue 3): routes and account-page sections that other
- * features add. `app.ts` mounts `extraRoutes` before oidc-provider and after the pages, and shows
+ * features add. `app.ts` mounts `routes` before oidc-provider and after the pages, and shows
  * `accountSections` on `/account` after "Apps you authorized". Add one line per feature.
  */
 export interface AuthExtensions {

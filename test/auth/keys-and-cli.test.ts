@@ -43,6 +43,24 @@ describe('signing-key rotation without restart', () => {
     expect(retire.retire_after.getTime()).toBeGreaterThan(runtime.clock.now() + 3600_000);
   });
 
+  it('picks up a rotation made by another process by polling, without a bus message', async () => {
+    const polling = await startTestGatehouse({ config: { SIGNING_KEY_REFRESH_SECONDS: 1 } });
+    try {
+      const service = await registerClient(polling, { type: 'service' });
+      const cfg = await discover(polling, service.client.id, service.clientSecret);
+      const oldKid = decodeProtectedHeader((await oidc.clientCredentialsGrant(cfg)).access_token).kid;
+      const { runtime } = polling;
+      const rotated = await rotateSigningKeys({ knex: runtime.db.knex, secrets: runtime.secrets, config: runtime.config, now: () => runtime.clock.now() });
+      await vi.waitFor(async () => {
+        const kid = decodeProtectedHeader((await oidc.clientCredentialsGrant(cfg)).access_token).kid;
+        expect(rotated.kids).toContain(kid);
+      }, { timeout: 5_000, interval: 200 });
+      expect(rotated.kids).not.toContain(oldKid);
+    } finally {
+      await polling.stop();
+    }
+  });
+
   it('signs with RS256 for clients registered for it', async () => {
     const rs = await registerClient(gatehouse, { type: 'service', signing_alg: 'RS256' });
     const token = (await oidc.clientCredentialsGrant(await discover(gatehouse, rs.client.id, rs.clientSecret))).access_token;

@@ -68,6 +68,18 @@ describe('signing-key rotation without restart', () => {
     await expect(jwtVerify(token, createRemoteJWKSet(new URL(`${gatehouse.url}/oauth2/jwks`)), { algorithms: ['RS256'] })).resolves.toBeTruthy();
   });
 
+  it('stops publishing a retired key once every token it signed has expired', async () => {
+    const { runtime } = gatehouse;
+    const [oldest] = await runtime.db.knex('signing_keys').orderBy('generation').limit(1);
+    await runtime.db.knex('signing_keys').where({ generation: oldest.generation }).update({ retire_after: new Date(runtime.clock.now() - 1000) });
+    await runtime.bus.publish(SIGNING_KEYS_CHANNEL, {});
+    await vi.waitFor(async () => {
+      const jwks = (await (await fetch(`${gatehouse.url}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> };
+      expect(jwks.keys.map((k) => k.kid)).not.toContain(oldest.kid);
+      expect(jwks.keys.length).toBeGreaterThan(0);
+    }, { timeout: 5_000, interval: 100 });
+  });
+
   it('stores private keys encrypted', async () => {
     const rows = await gatehouse.runtime.db.knex('signing_keys').select('private_jwk_encrypted');
     for (const row of rows) {

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { AppError } from '../shared/errors.js';
 import { downstreamResponseHeaders } from './headers.js';
 
@@ -40,38 +40,63 @@ export interface ForwardRequest {
   onHeaders?: (statusCode: number) => void;
 }
 
-export async function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest): Promise<void> {
+export function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest): Promise<void> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > request.bodyLimit) throw tooLarge(request.bodyLimit);
+  if (declared !== undefined && Number(declared) > request.bodyLimit) return Promise.reject(tooLarge(request.bodyLimit));
   const hasBody = declared !== undefined ? declared !== '0' : req.headers['transfer-encoding'] !== undefined;
 
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) abort.abort();
-  };
-  res.once('close', onClose);
-  try {
-    await request.upstream.pool.stream(
+  // Pool.dispatch with a handler of our own: the leanest path through undici (no AbortController,
+  // no intermediate stream); the response is written straight to the client with backpressure.
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let clientGone = false;
+    const onClose = () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      controller?.abort(new Error('the client went away'));
+    };
+    res.once('close', onClose);
+    const settle = (err?: unknown) => {
+      res.off('close', onClose);
+      if (err === undefined || clientGone) resolve();
+      else reject(translateUpstreamError(err, request.bodyLimit));
+    };
+    request.upstream.pool.dispatch(
       {
         path: request.target,
         method: req.method as 'GET',
         headers: request.headers,
         // A declared length is enforced by node's parser; only a chunked body needs counting.
         body: hasBody ? (declared !== undefined ? req : req.pipe(limitBody(request.bodyLimit))) : null,
-        signal: abort.signal,
       },
-      ({ statusCode, headers }) => {
-        request.onHeaders?.(statusCode);
-        res.writeHead(statusCode, { ...downstreamResponseHeaders(headers), ...request.responseHeaders });
-        return res;
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (clientGone) c.abort(new Error('the client went away'));
+        },
+        onResponseStart(c, statusCode, headers) {
+          if (statusCode < 200) return; // 1xx: node answers the client's own Expect itself
+          request.onHeaders?.(statusCode);
+          const out = downstreamResponseHeaders(headers);
+          for (const name in request.responseHeaders) out[name] = request.responseHeaders[name]!;
+          res.writeHead(statusCode, out);
+        },
+        onResponseData(c, chunk) {
+          if (!res.write(chunk)) {
+            c.pause();
+            res.once('drain', () => c.resume());
+          }
+        },
+        onResponseEnd() {
+          res.end();
+          settle();
+        },
+        onResponseError(_c, err) {
+          settle(err);
+        },
       },
     );
-  } catch (err) {
-    if (abort.signal.aborted) return; // the client left; nobody to answer
-    throw translateUpstreamError(err, request.bodyLimit);
-  } finally {
-    res.off('close', onClose);
-  }
+  });
 }
 
 function limitBody(limit: number): Transform {

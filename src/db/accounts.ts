@@ -72,9 +72,12 @@ export interface MembershipRow {
   created_at: Date;
 }
 
-/** A user's memberships, the one they joined first first. */
+/** A user's active memberships (a suspended one is no membership), the one they joined first first. */
 export async function listMemberships(knex: Knex, userId: string): Promise<MembershipRow[]> {
-  return knex('memberships').where({ user_id: userId }).orderBy([{ column: 'created_at' }, { column: 'organization_id' }]);
+  return knex('memberships')
+    .where({ user_id: userId })
+    .whereNull('disabled_at')
+    .orderBy([{ column: 'created_at' }, { column: 'organization_id' }]);
 }
 
 export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {

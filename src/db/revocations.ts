@@ -46,5 +46,7 @@ export async function loadActiveRevocations(knex: Knex, now: number): Promise<Re
 }
 
 export async function deleteExpiredRevocations(knex: Knex, now: number): Promise<number> {
-  return knex('revocations').where('expires_at', '<=', new Date(now)).delete();
+  // `returning` gives rows on both drivers (PGlite's bare delete count is not a number).
+  const rows: unknown[] = await knex('revocations').where('expires_at', '<=', new Date(now)).delete().returning('subject');
+  return rows.length;
 }

@@ -34,7 +34,7 @@ describe('the gatehouse command', () => {
   it('stops at boot with a one-line message naming a bad configuration field', async () => {
     const result = await runCli(['start'], { PORT: 'eighty' });
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('gatehouse: invalid configuration: PORT: must be a number');
+    expect(result.stderr.trim().split('\n')).toEqual(['gatehouse: invalid configuration: PORT: must be a number']);
   });
 });
 

@@ -41,14 +41,17 @@ describe('GET /ready against real Postgres and Redis that go away', () => {
   });
 
   it('is ready while both answer', async () => {
-    expect(await ready(url)).toEqual({ status: 200, body: { ok: true, status: 'ready', checks: { database: 'ok', redis: 'ok' } } });
+    expect(await ready(url)).toEqual({
+      status: 200,
+      body: { ok: true, status: 'ready', checks: { database: 'ok', redis: 'ok', rate_limit_store: 'ok' } },
+    });
   });
 
   it('answers 503 naming the database while Postgres is stopped, and recovers when it is back', async () => {
     postgres.stop();
     const down = await ready(url);
     expect(down.status).toBe(503);
-    expect(down.body).toMatchObject({ ok: false, status: 'unavailable', failed: ['database'], checks: { database: 'failed', redis: 'ok' } });
+    expect(down.body).toMatchObject({ ok: false, status: 'unavailable', failed: ['database'], checks: { database: 'failed', redis: 'ok', rate_limit_store: 'ok' } });
     // /health stays cheap and up: it reports the process, not its dependencies.
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
@@ -62,7 +65,8 @@ describe('GET /ready against real Postgres and Redis that go away', () => {
     const down = await ready(url);
     expect(Date.now() - startedAt).toBeLessThan(2_500);
     expect(down.status).toBe(503);
-    expect(down.body).toMatchObject({ failed: ['redis'], checks: { database: 'ok', redis: 'failed' } });
+    // The gateway's rate limits run on their per-process fallback meanwhile, and say so.
+    expect(down.body).toMatchObject({ failed: ['redis', 'rate_limit_store'], checks: { database: 'ok', redis: 'failed', rate_limit_store: 'failed' } });
 
     redis.start();
     await expect.poll(async () => (await ready(url)).status, { timeout: 10_000, interval: 200 }).toBe(200);

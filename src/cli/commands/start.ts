@@ -1,4 +1,4 @@
-import { ROLES_TO_START, start, type StartRole } from '../start.js';
+import type { StartRole } from '../start.js';
 import { UsageError, type Command } from '../command.js';
 import { isClusterWorker, superviseWorkers } from '../../gateway/workers.js';
 import { loadCliConfig, createCliLogger } from './shared.js';
@@ -10,12 +10,15 @@ export const startCommand: Command = {
   options: { role: { type: 'string', default: 'all' }, workers: { type: 'string', default: '1' } },
   async run({ values }) {
     const role = values.role as string;
+    const config = loadCliConfig();
+    // Loaded only now: the components pull in oidc-provider, which `--help` and a bad
+    // configuration do not need (and which warns about the Node version at import).
+    const { ROLES_TO_START, start } = await import('../start.js');
     if (!(ROLES_TO_START as readonly string[]).includes(role)) {
       throw new UsageError(`--role must be one of ${ROLES_TO_START.join(', ')}`);
     }
     const workers = Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
-    const config = loadCliConfig();
     const logger = createCliLogger(config);
     if (workers > 1 && !isClusterWorker()) {
       if (role !== 'gateway') throw new UsageError('--workers applies to --role gateway');

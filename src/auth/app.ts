@@ -24,7 +24,7 @@ import { tokenEndpoints } from './tokens/token-endpoints.js';
 export async function createAuthComponent(runtime: Runtime): Promise<Component> {
   const { config } = runtime;
   const services = await createAuthServices(runtime);
-  const extensions = await createAuthExtensions(runtime);
+  const extensions = await createAuthExtensions(runtime, services);
   const { knex, providers, csrf, revocation } = services;
 
   const app = new Koa();

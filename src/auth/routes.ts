@@ -1,6 +1,9 @@
 import type { Middleware } from 'koa';
 import type { Runtime } from '../shared/runtime.js';
 import type { AccountSectionSource } from './account/router.js';
+import { apiKeysAccount } from './api-keys/account-section.js';
+import { signedInUser } from './account/session.js';
+import type { AuthServices } from './services.js';
 import { createTokenApi } from './token-api/index.js';
 
 /**
@@ -14,11 +17,24 @@ export interface AuthExtensions {
   close(): void | Promise<void>;
 }
 
-export async function createAuthExtensions(runtime: Runtime): Promise<AuthExtensions> {
+export async function createAuthExtensions(runtime: Runtime, services: AuthServices): Promise<AuthExtensions> {
+  const { config, secrets } = runtime;
+  // Issue 4: the seed-001 token API, and "REST API Keys" on the account page (seed 000).
   const tokenApi = createTokenApi(runtime);
+  const apiKeys = apiKeysAccount({
+    knex: services.knex,
+    bus: runtime.bus,
+    clock: runtime.clock,
+    csrf: services.csrf,
+    hashSecret: secrets.derive('api-key-hash'),
+    flashKey: secrets.derive('cookie', 32),
+    maxLifetimeDays: config.API_KEY_MAX_LIFETIME_DAYS,
+    secureCookies: config.PUBLIC_URL.startsWith('https:'),
+    signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
+  });
   return {
-    routes: [tokenApi.middleware],
-    accountSections: [],
+    routes: [tokenApi.middleware, apiKeys.routes],
+    accountSections: [apiKeys.section],
     close: () => tokenApi.close(),
   };
 }

@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import { renderAccount, renderAuthorizedApps, type AccountSection, type AuthorizedApp } from '../../../views/index.js';
 import { AppError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
-import { findUserById, listMemberships } from '../accounts/account-rows.js';
+import { listMemberships } from '../accounts/account-rows.js';
 import type { UserRow } from '../../db/accounts.js';
 import { findClientRow } from '../../db/oauth-clients/client-rows.js';
 import { revokeGrant, type RevocationDeps } from '../grants/revoke-grant.js';
@@ -15,6 +15,7 @@ import { readForm, single } from '../http/form-body.js';
 import { ROUTES } from '../provider/configuration.js';
 import { listGrantsOfAccount } from '../storage/oidc-rows.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackPath } from './first-party-client.js';
+import { signedInUser } from './session.js';
 
 /** Who is looking at the account page, for sections added by other features. */
 export interface AccountViewer {
@@ -43,13 +44,7 @@ export interface AccountDeps {
 export function accountRouter(deps: AccountDeps): Router {
   const router = new Router();
 
-  async function signedIn(ctx: Context): Promise<{ user: UserRow; sessionUid: string } | undefined> {
-    const session = await deps.provider().Session.get(ctx as never);
-    if (!session.accountId) return undefined;
-    const user = await findUserById(deps.knex, session.accountId);
-    if (!user || user.disabled_at) return undefined;
-    return { user, sessionUid: session.uid };
-  }
+  const signedIn = (ctx: Context) => signedInUser(ctx, deps.provider(), deps.knex);
 
   function startSignIn(ctx: Context): void {
     const url = new URL(ROUTES.authorization, deps.publicUrl);

@@ -1,0 +1,14 @@
+import type { Context } from 'koa';
+import type { Knex } from 'knex';
+import type Provider from 'oidc-provider';
+import type { UserRow } from '../../db/accounts.js';
+import { findUserById } from '../accounts/account-rows.js';
+
+/** The user signed in to the provider's session, unless they were disabled since. */
+export async function signedInUser(ctx: Context, provider: Provider, knex: Knex): Promise<{ user: UserRow; sessionUid: string } | undefined> {
+  const session = await provider.Session.get(ctx as never);
+  if (!session.accountId) return undefined;
+  const user = await findUserById(knex, session.accountId);
+  if (!user || user.disabled_at) return undefined;
+  return { user, sessionUid: session.uid };
+}

@@ -144,6 +144,9 @@ describe('login and consent pages', () => {
     const noRoleCode = new URL(noRole.location!).searchParams.get('code')!;
     const noRoleTokens = await tokenRequest(gatehouse, { grant_type: 'authorization_code', code: noRoleCode, redirect_uri: redirectUri, code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' }, web);
     expect(decodeJwt(noRoleTokens.body.access_token!).scope).toBe('bot openid');
+    const forced = await agent.follow(authorize({ scope: 'openid bot', prompt: 'consent' }));
+    expect(forced.status).toBe(200);
+    expect(forced.body).toContain('wants to access your account');
     const more = await agent.follow(authorize({ scope: 'openid bot email' }));
     expect(more.status).toBe(200);
     expect(more.body).toContain('data-scope="email"');

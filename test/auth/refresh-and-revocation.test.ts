@@ -3,7 +3,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REVOCATION_CHANNEL } from '../../src/db/revocations.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { codeFlow, discover, registerClient } from './helpers/oauth.js';
+import { codeFlow, createUser, defaultOrganizationId, discover, registerClient } from './helpers/oauth.js';
 
 describe('refresh rotation, reuse detection, introspection, revocation, logout', () => {
   let gatehouse: TestGatehouse;
@@ -44,6 +44,20 @@ describe('refresh rotation, reuse detection, introspection, revocation, logout',
     expect(await revocationRows('grant', gid)).toHaveLength(1);
     expect(published).toContainEqual(expect.objectContaining({ kind: 'grant', subject: gid }));
     expect(await oidc.tokenIntrospection(config, third.access_token)).toEqual({ active: false });
+  });
+
+  it('never refreshes above the user’s current role, and not at all once they left the organization', async () => {
+    const org = await defaultOrganizationId(gatehouse);
+    const user = await createUser(gatehouse, [{ organizationId: org, role: 'admin' }]);
+    const { tokens } = await codeFlow(gatehouse, config, { redirectUri, scope: 'openid admin', user });
+    expect(decodeJwt(tokens.access_token).scope).toBe('admin openid');
+    const knex = gatehouse.runtime.db.knex;
+    await knex('memberships').where({ user_id: user.id, organization_id: org }).update({ role: 'agent' });
+    const demoted = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(decodeJwt(demoted.access_token).scope).toBe('agent openid');
+    await knex('memberships').where({ user_id: user.id, organization_id: org }).delete();
+    const gone = await oidc.refreshTokenGrant(config, demoted.refresh_token!).catch((e: unknown) => e);
+    expect((gone as oidc.ResponseBodyError).error).toBe('invalid_grant');
   });
 
   it('introspects JWT access tokens (RFC 7662) and refresh tokens', async () => {

@@ -12,9 +12,9 @@ import type { TokenVerifier } from './verify-token.js';
  */
 export interface Authenticator {
   /** The caller, or undefined when the request carries no credential at all. */
-  (authorization: string | undefined, query: string): Promise<Caller | undefined>;
+  (authorization: string | undefined, query: string, rawHeaders?: readonly string[]): Promise<Caller | undefined>;
   /** The hot path: a Bearer JWT seen before resolves without a promise; undefined means "use the full path". */
-  cached(authorization: string | undefined, query: string): Caller | undefined;
+  cached(authorization: string | undefined, query: string, rawHeaders?: readonly string[]): Caller | undefined;
 }
 
 const queryCredential = /(?:^|&)(?:access_token|api_key|apikey)=/i;
@@ -33,19 +33,22 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
     return { identity };
   }
 
-  async function authenticate(authorization: string | undefined, query: string): Promise<Caller | undefined> {
+  async function authenticate(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Promise<Caller | undefined> {
     if (query !== '' && queryCredential.test(query)) {
       throw new AuthFailure('token_in_query', 'invalid_request', 'Credentials are accepted only in the Authorization header, never in the query string.');
     }
+    // node keeps only the first Authorization header; two credentials are ambiguous, not "the first".
+    if (countAuthorization(rawHeaders) > 1) throw invalidToken('malformed', 'Send one Authorization header.');
     if (authorization === undefined || authorization === '') return undefined;
     const space = authorization.indexOf(' ');
-    const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
+    // Schemes are matched exactly as the API documents them (`Bearer`, `Basic`).
+    const scheme = space === -1 ? authorization : authorization.slice(0, space);
     const value = space === -1 ? '' : authorization.slice(space + 1).trim();
     if (value === '') throw invalidToken('malformed', 'The Authorization header holds no credential.');
-    if (scheme === 'bearer') {
+    if (scheme === 'Bearer') {
       return value.startsWith('ghk_') ? byApiKey(value) : deps.verifyToken(value);
     }
-    if (scheme === 'basic') {
+    if (scheme === 'Basic') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon === -1 || colon !== decoded.length - 1) {
@@ -57,9 +60,15 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
   }
 
   return Object.assign(authenticate, {
-    cached(authorization: string | undefined, query: string): Caller | undefined {
-      if (query !== '' || authorization === undefined || !authorization.startsWith('Bearer ') || authorization.startsWith('Bearer ghk_')) return undefined;
+    cached(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Caller | undefined {
+      if (query !== '' || countAuthorization(rawHeaders) > 1 || authorization === undefined || !authorization.startsWith('Bearer ') || authorization.startsWith('Bearer ghk_')) return undefined;
       return deps.verifyToken.cached(authorization.slice(7).trim());
     },
   });
+}
+
+function countAuthorization(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === 13 && rawHeaders[i]!.toLowerCase() === 'authorization') count += 1;
+  return count;
 }

@@ -33,7 +33,9 @@ export async function prepareApiRequest(steps: DecisionSteps, req: http.Incoming
   if (match.kind === 'method_not_allowed') {
     throw new AppError('method_not_allowed', 'The path does not accept this method.', { headers: { allow: match.allow.join(', ') } });
   }
-  const caller = steps.authenticate.cached(req.headers.authorization, query) ?? (await steps.authenticate(req.headers.authorization, query));
+  const caller =
+    steps.authenticate.cached(req.headers.authorization, query, req.rawHeaders) ??
+    (await steps.authenticate(req.headers.authorization, query, req.rawHeaders));
   if (!caller && match.operation.role !== 'public') {
     throw new AuthFailure('missing', 'invalid_auth', 'This operation needs an access token or API key in the Authorization header.', {
       headers: { 'www-authenticate': 'Bearer' },

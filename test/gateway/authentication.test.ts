@@ -186,3 +186,25 @@ describe('gateway JWKS and token cache over time', () => {
     }
   });
 });
+
+describe('ambiguous Authorization headers', () => {
+  it('refuses two Authorization headers and a lowercase scheme', async () => {
+    const { rawRequest } = await import('./harness.js');
+    const issuer = await startIssuer();
+    const api = await startUpstream();
+    const gateway = await startGateway({ issuer, api });
+    try {
+      const token = await mint(issuer);
+      const twice = await rawRequest(gateway.url, `GET /things HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+      expect(twice.status).toBe(401);
+      expect(twice.text).toContain('"error":"invalid_auth"');
+      const lower = await fetch(`${gateway.url}/things`, { headers: { authorization: `bearer ${token}` } });
+      expect(lower.status).toBe(401);
+      expect((await fetch(`${gateway.url}/things`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await gateway.close();
+      await api.close();
+      await issuer.close();
+    }
+  });
+});

@@ -46,7 +46,7 @@ describe('docs/readme/oauth.md SPA example in Chromium', () => {
     await page.fill('#password', ADMIN.password);
     await page.click('button[type=submit]');
     await page.click('button[value=allow]');
-    await page.waitForFunction(() => document.getElementById('out')?.textContent?.startsWith('{'));
+    await page.waitForFunction("document.getElementById('out')?.textContent?.startsWith('{')");
     const body = JSON.parse((await page.textContent('#out'))!) as { ok: boolean; data: { email: string } };
     expect(body).toMatchObject({ ok: true, data: { email: ADMIN.email } });
     expect(page.url()).toBe(`${origin}/`);

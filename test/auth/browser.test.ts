@@ -1,7 +1,8 @@
 import http from 'node:http';
 import * as oidc from 'openid-client';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { freePort } from '../helpers/net.js';
 import { ADMIN, discover, registerClient } from './helpers/oauth.js';
@@ -53,11 +54,7 @@ describe('browser: third-party web app and implicit-grant SPA (Chromium)', () =>
     });
     await new Promise<void>((resolve) => app.listen(port, '127.0.0.1', resolve));
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-      // playwright gives every launch a fresh, temporary user-data dir of its own.
-    });
+    browser = await launchBrowser();
   }, 120_000);
 
   afterAll(async () => {

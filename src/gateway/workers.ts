@@ -13,7 +13,7 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker;
 }
 
-export async function superviseWorkers(options: { count: number; logger: Logger; processCount: number | undefined }): Promise<void> {
+export async function superviseWorkers(options: { count: number; logger: Logger; processCount: number | undefined; shutdownTimeoutMs: number }): Promise<void> {
   const { count, logger } = options;
   let stopping = false;
   const env = { GATEWAY_PROCESS_COUNT: String(options.processCount ?? count) };
@@ -31,6 +31,10 @@ export async function superviseWorkers(options: { count: number; logger: Logger;
       stopping = true;
       logger.info({ signal }, 'stopping gateway workers');
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+      // A worker that has not drained by then is stopped hard, so the primary always exits.
+      setTimeout(() => {
+        for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      }, options.shutdownTimeoutMs + 5_000).unref();
       const check = setInterval(() => {
         if (Object.keys(cluster.workers ?? {}).length === 0) {
           clearInterval(check);

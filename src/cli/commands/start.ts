@@ -23,7 +23,7 @@ export const startCommand: Command = {
     if (workers > 1 && !isClusterWorker()) {
       if (role !== 'gateway') throw new UsageError('--workers applies to --role gateway');
       if (!config.DATABASE_URL || !config.REDIS_URL) throw new UsageError('--workers needs DATABASE_URL and REDIS_URL (shared limits and revocations)');
-      await superviseWorkers({ count: workers, logger, processCount: process.env.GATEWAY_PROCESS_COUNT ? config.GATEWAY_PROCESS_COUNT : undefined });
+      await superviseWorkers({ count: workers, logger, processCount: process.env.GATEWAY_PROCESS_COUNT ? config.GATEWAY_PROCESS_COUNT : undefined, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       logger.flush();
       return;
     }
@@ -50,5 +50,7 @@ export const startCommand: Command = {
     });
     logger.info('stopped');
     logger.flush();
+    // A cluster worker's IPC channel would keep it alive after a clean stop.
+    if (isClusterWorker()) process.disconnect?.();
   },
 };

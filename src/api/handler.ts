@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Identity } from '../contract/identity.js';
 import type { Operation } from '../contract/operation.js';
+import { AppError } from '../shared/errors.js';
 import type { Runtime } from '../shared/runtime.js';
 
 /** What a service needs to know about the call: who, in which request, on which database. */
@@ -34,4 +35,17 @@ export type Handler = (input: HandlerInput) => Promise<HandlerResult>;
 export function callerOf(input: HandlerInput): Caller {
   if (!input.identity) throw new Error(`operation ${input.operation.name} ran without an identity`);
   return { identity: input.identity, requestId: input.requestId };
+}
+
+/**
+ * The caller of an operation about the calling *user* (`/users/me`, API keys, creating an
+ * organization). A client-credentials token names a service client, which is no user: it is
+ * refused plainly instead of being looked up as one.
+ */
+export function userCallerOf(input: HandlerInput): Caller {
+  const caller = callerOf(input);
+  if (caller.identity.kind === 'client') {
+    throw new AppError('forbidden', 'This operation acts on the calling user; a service client (client credentials) has none.');
+  }
+  return caller;
 }

@@ -3,7 +3,7 @@ import { findApiKey, issueApiKey, markApiKeyRevoked, presentApiKey } from '../..
 import { revoke } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
 import { audit } from '../audit/service.js';
-import { callerOf, type Caller, type Handler, type HandlerInput } from '../handler.js';
+import { userCallerOf, type Caller, type Handler, type HandlerInput } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 import type { PageRequest } from '../shared/queries.js';
 import { listKeys, membershipRole } from './queries.js';
@@ -19,13 +19,13 @@ async function visibleKey(input: HandlerInput, caller: Caller) {
 
 export const apiKeyHandlers: Record<string, Handler> = {
   async 'api-keys.list'(input) {
-    const { identity } = callerOf(input);
+    const { identity } = userCallerOf(input);
     const page = await listKeys(input.knex, { organizationId: identity.org, userId: identity.sub, includeRevoked: false }, input.query as unknown as PageRequest);
     return { data: page.rows.map(presentApiKey), next_cursor: page.nextCursor };
   },
 
   async 'organization-api-keys.list'(input) {
-    const { identity } = callerOf(input);
+    const { identity } = userCallerOf(input);
     const page = await listKeys(
       input.knex,
       { organizationId: identity.org, userId: input.query.user_id as string | undefined, includeRevoked: input.query.include_revoked === 'true' },
@@ -35,11 +35,11 @@ export const apiKeyHandlers: Record<string, Handler> = {
   },
 
   async 'api-keys.fetch'(input) {
-    return { data: presentApiKey(await visibleKey(input, callerOf(input))) };
+    return { data: presentApiKey(await visibleKey(input, userCallerOf(input))) };
   },
 
   async 'api-keys.create'(input) {
-    const caller = callerOf(input);
+    const caller = userCallerOf(input);
     const { identity } = caller;
     const { name, scopes, expiresAt } = input.body as { name: string; scopes: string[]; expiresAt?: string };
     const config = input.runtime.config;
@@ -59,7 +59,7 @@ export const apiKeyHandlers: Record<string, Handler> = {
   },
 
   async 'api-keys.delete'(input) {
-    const caller = callerOf(input);
+    const caller = userCallerOf(input);
     const row = await visibleKey(input, caller);
     const now = input.runtime.clock.now();
     await input.knex.transaction(async (trx) => {

@@ -1,6 +1,6 @@
-import { callerOf, type Handler } from '../handler.js';
+import { callerOf, userCallerOf, type Handler } from '../handler.js';
 import type { PageRequest } from '../shared/queries.js';
-import { listOrganizationsOf, type OrganizationRow } from './queries.js';
+import { listClientOrganization, listOrganizationsOf, type OrganizationRow } from './queries.js';
 import { createOrganization, fetchOrganization, removeOrganization, updateOrganization } from './service.js';
 
 function present(row: OrganizationRow) {
@@ -10,14 +10,18 @@ function present(row: OrganizationRow) {
 export const organizationHandlers: Record<string, Handler> = {
   async 'organizations.list'(input) {
     const { identity } = callerOf(input);
-    const page = await listOrganizationsOf(input.knex, identity.sub, input.query as unknown as PageRequest);
+    // A service client belongs to the one organization it was registered for.
+    const page =
+      identity.kind === 'client'
+        ? await listClientOrganization(input.knex, identity.org, identity.role, input.query as unknown as PageRequest)
+        : await listOrganizationsOf(input.knex, identity.sub, input.query as unknown as PageRequest);
     return { data: page.rows.map(present), next_cursor: page.nextCursor };
   },
   async 'organizations.fetch'(input) {
     return { data: present(await fetchOrganization(input.runtime, callerOf(input), input.params.id as string)) };
   },
   async 'organizations.create'(input) {
-    return { data: present(await createOrganization(input.runtime, callerOf(input), input.body.name as string)) };
+    return { data: present(await createOrganization(input.runtime, userCallerOf(input), input.body.name as string)) };
   },
   async 'organizations.update'(input) {
     return { data: present(await updateOrganization(input.runtime, callerOf(input), input.params.id as string, input.body.name as string)) };

@@ -21,6 +21,13 @@ export function listOrganizationsOf(knex: Knex, userId: string, page: PageReques
   return paginate<OrganizationRow>(knex, builder, page, { at: 'o.created_at', id: 'o.id' });
 }
 
+export function listClientOrganization(knex: Knex, organizationId: string, role: string, page: PageRequest): Promise<Page<OrganizationRow>> {
+  const builder = knex('organizations as o')
+    .where('o.id', organizationId)
+    .select('o.id', 'o.name', knex.raw('?::text as role', [role]), 'o.created_at', 'o.updated_at');
+  return paginate<OrganizationRow>(knex, builder, page, { at: 'o.created_at', id: 'o.id' });
+}
+
 export async function findOrganizationById(knex: Knex, id: string): Promise<Omit<OrganizationRow, 'role'> | undefined> {
   return knex('organizations').where({ id }).first('id', 'name', 'created_at', 'updated_at');
 }

@@ -2,7 +2,7 @@ import type { Role } from '../../contract/roles.js';
 import { AppError } from '../../shared/errors.js';
 import { hashPassword } from '../../shared/password.js';
 import { audit } from '../audit/service.js';
-import { callerOf, type Handler } from '../handler.js';
+import { callerOf, userCallerOf, type Handler } from '../handler.js';
 import { presentUser } from '../members/present.js';
 import { findMember, listMembers, type MemberFilters } from '../members/queries.js';
 import { changeMember, removeMember, type MemberPatch } from '../members/service.js';
@@ -18,13 +18,13 @@ export const userHandlers: Record<string, Handler> = {
     return { data: page.rows.map(presentUser), next_cursor: page.nextCursor };
   },
   async 'users.me'(input) {
-    const { identity } = callerOf(input);
+    const { identity } = userCallerOf(input);
     const row = await findMember(input.knex, identity.org, identity.sub);
     if (!row) throw notFound('user');
     return { data: presentUser(row) };
   },
   async 'users.me.update'(input) {
-    const caller = callerOf(input);
+    const caller = userCallerOf(input);
     const row = await changeMember(input.runtime, caller, caller.identity.sub, input.body as MemberPatch, 'users.update');
     return { data: presentUser(row) };
   },

@@ -65,6 +65,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     logger: log,
     resyncMs: config.GATEWAY_REVOCATION_RESYNC_MS,
     onApiKeyRevoked: (keyId) => apiKeys?.forget(keyId),
+    onUserRevoked: () => authenticate.forgetApiKeyCallers(),
   });
   const metrics = createGatewayMetrics(runtime.metrics, () => revocations.size);
   const jwks = createJwksCache({

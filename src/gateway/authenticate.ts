@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { isWellFormedApiKey, type ApiKeyResolver } from '../contract/api-key.js';
 import { AppError } from '../shared/errors.js';
 import { AuthFailure, invalidToken } from './auth-error.js';
 import type { Caller } from './caller.js';
+import { Lru } from './lru.js';
 import type { TokenVerifier } from './verify-token.js';
 
 /**
@@ -19,9 +21,18 @@ export interface Authenticator {
 
 const queryCredential = /(?:^|&)(?:access_token|api_key|apikey)=/i;
 
-export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys: ApiKeyResolver | undefined }): Authenticator {
+export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys: ApiKeyResolver | undefined; apiKeyCallerTtlMs?: number }): Authenticator & { forgetApiKeyCallers(): void } {
+  // A resolved key's caller is reused for a second: the same object, so its identity assertion is
+  // reused too. A revoked key is still refused at once (the denylist is checked on every request);
+  // user revocations clear this cache (forgetApiKeyCallers), like the resolver's own.
+  const ttl = deps.apiKeyCallerTtlMs ?? 1_000;
+  const callers = new Lru<string, { caller: Caller; at: number }>(10_000);
+
   async function byApiKey(key: string): Promise<Caller> {
     if (!isWellFormedApiKey(key)) throw invalidToken('api_key_malformed', 'The API key is malformed.');
+    const hash = createHash('sha256').update(key).digest('base64url');
+    const hit = callers.get(hash);
+    if (hit && Date.now() - hit.at < ttl) return hit.caller;
     if (!deps.apiKeys) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
     let identity;
     try {
@@ -30,7 +41,9 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
       throw new AppError('service_unavailable', 'API keys cannot be checked right now; retry shortly.', { cause: err, headers: { 'retry-after': '1' } });
     }
     if (!identity) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
-    return { identity };
+    const caller = { identity };
+    callers.set(hash, { caller, at: Date.now() });
+    return caller;
   }
 
   async function authenticate(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Promise<Caller | undefined> {
@@ -60,6 +73,9 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
   }
 
   return Object.assign(authenticate, {
+    forgetApiKeyCallers() {
+      callers.clear();
+    },
     cached(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Caller | undefined {
       if (query !== '' || countAuthorization(rawHeaders) > 1 || authorization === undefined || !authorization.startsWith('Bearer ') || authorization.startsWith('Bearer ghk_')) return undefined;
       return deps.verifyToken.cached(authorization.slice(7).trim());

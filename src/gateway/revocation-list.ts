@@ -29,6 +29,8 @@ export function createRevocationList(deps: {
   logger: Logger;
   resyncMs: number;
   onApiKeyRevoked?: (keyId: string) => void;
+  /** A user revocation, or a reload after a reconnect (events may have been missed). */
+  onUserRevoked?: () => void;
 }): RevocationList {
   const entries = new Map<string, { expiresAt: number; notBefore?: number }>();
   const keyOf = (kind: Revocation['kind'], subject: string) => `${kind}\u0000${subject}`;
@@ -39,6 +41,7 @@ export function createRevocationList(deps: {
     const expiresAt = Math.max(previous?.expiresAt ?? 0, revocation.expiresAt);
     entries.set(key, revocation.kind === 'user' ? { expiresAt, notBefore: revocation.notBefore } : { expiresAt });
     if (revocation.kind === 'api_key') deps.onApiKeyRevoked?.(revocation.subject);
+    if (revocation.kind === 'user') deps.onUserRevoked?.();
   }
 
   async function load(): Promise<void> {
@@ -54,7 +57,10 @@ export function createRevocationList(deps: {
     if (isRevocation(message)) apply(message);
     else deps.logger.warn('ignored a malformed revocation event');
   });
-  const offReconnect = deps.bus.onReconnect(() => void load());
+  const offReconnect = deps.bus.onReconnect(() => {
+    deps.onUserRevoked?.();
+    void load();
+  });
   // Pub/sub is at most once: a periodic reload bounds how long a lost message can go unnoticed.
   const sweep = setInterval(() => {
     const now = deps.clock.now();

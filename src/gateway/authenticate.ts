@@ -28,6 +28,12 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
   const ttl = deps.apiKeyCallerTtlMs ?? 1_000;
   const callers = new Lru<string, { caller: Caller; at: number }>(10_000);
 
+  /** A key resolved within the last second (only a well-formed key was ever stored). */
+  function cachedKeyCaller(key: string): Caller | undefined {
+    const hit = callers.get(createHash('sha256').update(key).digest('base64url'));
+    return hit && Date.now() - hit.at < ttl ? hit.caller : undefined;
+  }
+
   async function byApiKey(key: string): Promise<Caller> {
     if (!isWellFormedApiKey(key)) throw invalidToken('api_key_malformed', 'The API key is malformed.');
     const hash = createHash('sha256').update(key).digest('base64url');
@@ -77,8 +83,16 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
       callers.clear();
     },
     cached(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Caller | undefined {
-      if (query !== '' || countAuthorization(rawHeaders) > 1 || authorization === undefined || !authorization.startsWith('Bearer ') || authorization.startsWith('Bearer ghk_')) return undefined;
-      return deps.verifyToken.cached(authorization.slice(7).trim());
+      if (query !== '' || authorization === undefined || countAuthorization(rawHeaders) > 1) return undefined;
+      if (authorization.startsWith('Bearer ')) {
+        const value = authorization.slice(7).trim();
+        return value.startsWith('ghk_') ? cachedKeyCaller(value) : deps.verifyToken.cached(value);
+      }
+      if (authorization.startsWith('Basic ')) {
+        const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+        return decoded.endsWith(':') && decoded.indexOf(':') === decoded.length - 1 ? cachedKeyCaller(decoded.slice(0, -1)) : undefined;
+      }
+      return undefined;
     },
   });
 }

@@ -2,12 +2,7 @@ import type { Config } from '../shared/config/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { Component } from '../shared/runtime.js';
 import { listen, type RunningServer } from '../shared/server.js';
-import { createApiComponent } from '../api/app.js';
-import { createAuthComponent } from '../auth/app.js';
 import { migrateLatest } from '../db/migrate.js';
-import { operations } from '../contract/index.js';
-import { createGatewayComponent } from '../gateway/app.js';
-import { createWebhookWorker } from '../webhooks/worker.js';
 import { bootstrapFirstRun } from './bootstrap.js';
 import { createRuntime, type OwnedRuntime } from './runtime.js';
 
@@ -66,6 +61,7 @@ export async function start(options: StartOptions): Promise<Started> {
       if (!component.listener) return '';
       const server = await listen(component.listener, { host, port });
       if (component.onUpgrade) server.server.on('upgrade', component.onUpgrade);
+      if (component.onCheckContinue) server.server.on('checkContinue', component.onCheckContinue);
       servers.push(server);
       urls[component.name] = server.url;
       return server.url;
@@ -73,16 +69,22 @@ export async function start(options: StartOptions): Promise<Started> {
 
     let apiUrl = config.API_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${config.API_PORT}`;
     let authUrl = config.AUTH_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${config.AUTH_PORT}`;
+    // Each component's modules load only when its role runs: a gateway process never loads
+    // oidc-provider or the resource API.
     if ((role === 'all' && !config.API_UPSTREAM_URL) || role === 'api') {
+      const { createApiComponent } = await import('../api/app.js');
       apiUrl = await serve(createApiComponent(runtime), config.INTERNAL_HOST, config.API_PORT);
     }
     if (role === 'all' || role === 'auth') {
+      const { createAuthComponent } = await import('../auth/app.js');
       authUrl = await serve(await createAuthComponent(runtime), config.INTERNAL_HOST, config.AUTH_PORT);
     }
     if (role === 'all' || role === 'worker') {
+      const { createWebhookWorker } = await import('../webhooks/worker.js');
       await serve(createWebhookWorker(runtime), config.INTERNAL_HOST, 0);
     }
     if (role === 'all' || role === 'gateway') {
+      const [{ createGatewayComponent }, { operations }] = await Promise.all([import('../gateway/app.js'), import('../contract/index.js')]);
       await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl }, { operations }), config.HOST, config.PORT);
     }
     logger.info({ role, urls, public_url: config.PUBLIC_URL, database: runtime.db.kind, redis: Boolean(runtime.redis) }, 'gatehouse started');

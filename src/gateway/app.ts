@@ -19,7 +19,8 @@ import { createRateLimits } from './limit-rate.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createRegisteredOrigins } from './registered-origins.js';
 import { createRevocationList } from './revocation-list.js';
-import { createAssertionSigner, createReusingSigner } from './sign-assertion.js';
+import { createIdentitySigner } from '../contract/identity.js';
+import { createReusingSigner } from './sign-assertion.js';
 import { authRouteChecks, apiRateChecks } from './rate-policies.js';
 import { prepareApiRequest, type PreparedRequest } from './prepare.js';
 import { createUpstreams } from './upstreams.js';
@@ -111,7 +112,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   const ownOrigins = options.corsOrigins ? undefined : createRegisteredOrigins({ knex: runtime.db.knex, clock: runtime.clock, logger: log });
   const cors = createCors(options.corsOrigins ?? ownOrigins!, config.GATEWAY_CORS_ORIGINS);
   const clientAddress = createClientAddressReader(config.GATEWAY_TRUSTED_PROXIES);
-  const sign = createAssertionSigner(runtime.secrets.derive('identity-assertion'));
+  const sign = createIdentitySigner(runtime.secrets.derive('identity-assertion'));
   const signReusing = createReusingSigner(sign);
   const pipeline = { routes, authenticate, revocations, limits, config, sign, clientAddress };
   const websocket = createWebSocketProxy(upstreamUrls.api, pipeline, log);
@@ -236,6 +237,8 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   return {
     name: 'gateway',
     listener: (req, res) => void handle(req, res),
+    // Node would answer `100 Continue` before any check; forward.ts sends it once they passed.
+    onCheckContinue: (req, res) => void handle(req, res),
     onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head),
     async stop() {
       await revocations.ready;

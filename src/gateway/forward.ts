@@ -40,10 +40,15 @@ export interface ForwardRequest {
   onHeaders?: (statusCode: number) => void;
 }
 
+const EXPECTS_CONTINUE = /^\s*100-continue\s*$/i;
+
 export function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest): Promise<void> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > request.bodyLimit) return Promise.reject(tooLarge(request.bodyLimit));
   const hasBody = declared !== undefined ? declared !== '0' : req.headers['transfer-encoding'] !== undefined;
+  // `Expect: 100-continue` requests arrive through 'checkContinue' (app.ts): the client sends its
+  // body only now, after authentication, permission, rate limits and the size check passed.
+  if (hasBody && EXPECTS_CONTINUE.test(req.headers.expect ?? '')) res.writeContinue();
 
   // Pool.dispatch with a handler of our own: the leanest path through undici (no AbortController,
   // no intermediate stream); the response is written straight to the client with backpressure.

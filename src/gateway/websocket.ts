@@ -13,7 +13,7 @@ import { upstreamRequestHeaders } from './headers.js';
 import type { RateLimits } from './limit-rate.js';
 import { prepareApiRequest, type DecisionSteps } from './prepare.js';
 import { apiRateChecks } from './rate-policies.js';
-import type { AssertionSigner } from './sign-assertion.js';
+import type { IdentitySigner } from '../contract/identity.js';
 import { gatewayHeaders } from './upstreams.js';
 
 /**
@@ -25,7 +25,7 @@ import { gatewayHeaders } from './upstreams.js';
  */
 export function createWebSocketProxy(
   apiUrl: string,
-  steps: DecisionSteps & { limits: RateLimits; config: Config; sign: AssertionSigner; clientAddress: (req: http.IncomingMessage) => ClientAddress },
+  steps: DecisionSteps & { limits: RateLimits; config: Config; sign: IdentitySigner; clientAddress: (req: http.IncomingMessage) => ClientAddress },
   log: Logger,
 ) {
   const proxy = httpProxy.createProxyServer({ target: apiUrl, ws: true, xfwd: false });

@@ -42,7 +42,8 @@ export function createRedisBus(options: { publisher: Redis; subscriber: Redis; l
   const { publisher, subscriber, logger, prefix } = options;
   const handlers = new Map<string, Set<BusHandler>>();
   const reconnectHandlers = new Set<() => void>();
-  let everReady = false;
+  // The subscriber may already be connected when the bus is built (createRuntime connects first).
+  let everReady = subscriber.status === 'ready';
 
   subscriber.on('ready', () => {
     if (everReady) {

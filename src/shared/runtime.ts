@@ -39,6 +39,8 @@ export interface Runtime {
 export interface Component {
   readonly name: 'gateway' | 'auth' | 'api' | 'worker';
   readonly listener?: http.RequestListener;
+  /** Requests with `Expect: 100-continue`; without it node sends `100 Continue` at once. */
+  readonly onCheckContinue?: http.RequestListener;
   readonly onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Called after the listener is closed and in-flight requests have drained. */
   stop(): Promise<void>;

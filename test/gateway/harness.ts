@@ -191,6 +191,7 @@ export async function startGateway(options: {
   });
   const server = await listen(component.listener!, { host: '127.0.0.1', port: 0 });
   server.server.on('upgrade', component.onUpgrade!);
+  server.server.on('checkContinue', component.onCheckContinue!);
   return {
     url: server.url,
     runtime,

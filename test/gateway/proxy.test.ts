@@ -91,6 +91,29 @@ describe('gateway proxy core', () => {
     expectClean(api.last().headers);
   });
 
+  it('answers an Expect: 100-continue request that fails a check without ever sending 100 Continue', async () => {
+    const { hostname, port } = new URL(gateway.url);
+    const attempt = (headers: Record<string, string | number>) =>
+      new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+        let continued = false;
+        const req = http.request({ host: hostname, port, path: '/things', method: 'POST', agent: false, headers: { expect: '100-continue', 'content-type': 'application/json', ...headers } });
+        req.on('continue', () => {
+          continued = true;
+          req.end('{"name":"x"}');
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, continued });
+          req.destroy();
+        });
+        req.on('error', reject);
+      });
+    const before = api.seen.length;
+    expect(await attempt({ 'content-length': 12 })).toEqual({ status: 401, continued: false });
+    expect(await attempt({ authorization: agent, 'content-length': 5_000_000 })).toEqual({ status: 413, continued: false });
+    expect(api.seen.length).toBe(before);
+  });
+
   it('removes hop-by-hop headers both ways, including those named by Connection', async () => {
     const res = await request(gateway.url, '/things', { headers: { authorization: agent, connection: 'keep-alive, x-secret-hop', 'x-secret-hop': 'hop', te: 'trailers', 'proxy-authorization': 'Basic abc' } });
     expect(res.status).toBe(200);

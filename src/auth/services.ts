@@ -38,7 +38,13 @@ export async function createAuthServices(runtime: Runtime) {
     const row = await findClientRow(knex, clientId);
     return row ? (toProviderMetadata(row, await clients.secretOf(row)) as AdapterPayload) : undefined;
   };
-  const adapter = createAdapterFactory({ knex, clock, findClient, onReplay: (grantId) => revokeGrant(revocation, grantId) });
+  const adapter = createAdapterFactory({
+    knex,
+    clock,
+    findClient,
+    onReplay: (grantId) => revokeGrant(revocation, grantId),
+    onAccessTokensRevoked: (grantId) => announceGrantRevoked(revocation, grantId),
+  });
   const cookieKeys = [secrets.derive('cookie').toString('base64url')];
 
   const providers = await createProviderHolder({
@@ -46,7 +52,6 @@ export async function createAuthServices(runtime: Runtime) {
     build: (keys) => createProvider({
       config, knex, clock, adapter, findAccount, cookieKeys, logger: log,
       privateJwks: keys.privateJwks,
-      hooks: { onGrantRevoked: (grantId) => announceGrantRevoked(revocation, grantId) },
       pages: {
         renderError: async (ctx, out) => {
           ctx.type = 'html';

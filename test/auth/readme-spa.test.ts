@@ -1,33 +1,34 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { freePort } from '../helpers/net.js';
 import { ADMIN, registerClient } from './helpers/oauth.js';
 
-// The SPA page printed in docs/readme/oauth.md, run as written (only the addresses and the
+// The SPA page printed in README.md ("A browser SPA: implicit grant"), run as written (only the addresses and the
 // client id substituted), so the README's instructions cannot drift from what works.
-describe('docs/readme/oauth.md SPA example in Chromium', () => {
+describe('README SPA example in Chromium', () => {
   let gatehouse: TestGatehouse;
   let browser: Browser;
   let server: http.Server;
   let origin: string;
 
   beforeAll(async () => {
-    const doc = readFileSync(new URL('../../docs/readme/oauth.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const snippet = /```html\n([\s\S]*?)```/.exec(doc)![1]!;
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
+    // The page's own server listens first, on a port the kernel picks, so no other test can take it.
+    let page = '';
+    server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     gatehouse = await startTestGatehouse();
     const spa = await registerClient(gatehouse, { type: 'spa', redirect_uris: [`${origin}/`] });
-    const page = snippet
+    page = snippet
       .replaceAll('http://localhost:8080', gatehouse.url)
       .replaceAll('http://127.0.0.1:5173/', `${origin}/`)
       .replace("'gh_…'", JSON.stringify(spa.client.id));
-    server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     browser = await launchBrowser();
   }, 120_000);
 

@@ -13,6 +13,7 @@ describe('OIDC storage adapter on the real database', () => {
   let runtime: OwnedRuntime;
   const replays: string[] = [];
   let adapter: ReturnType<typeof createAdapterFactory>;
+  const accessTokensRevoked: string[] = [];
 
   beforeAll(async () => {
     runtime = await createTestRuntime();
@@ -21,6 +22,7 @@ describe('OIDC storage adapter on the real database', () => {
       clock: runtime.clock,
       findClient: async () => undefined,
       onReplay: async (grantId) => void replays.push(grantId),
+      onAccessTokensRevoked: async (grantId) => void accessTokensRevoked.push(grantId),
     });
   });
   afterAll(() => runtime?.close());
@@ -36,6 +38,10 @@ describe('OIDC storage adapter on the real database', () => {
     await codes.revokeByGrantId('g1');
     expect(await codes.find('c1')).toBeUndefined();
     expect(await adapter('RefreshToken').find('r1')).toBeDefined();
+    // JWT access tokens are not stored: revoking them by grant is announced, and awaited.
+    expect(accessTokensRevoked).toEqual([]);
+    await adapter('AccessToken').revokeByGrantId('g1');
+    expect(accessTokensRevoked).toEqual(['g1']);
   });
 
   it('lets exactly one of 20 concurrent consumes win and reports the replay for the others', async () => {

@@ -4,17 +4,12 @@ import type { Logger } from '../../shared/logger.js';
 import { buildConfiguration, type ProviderConfigDeps } from './configuration.js';
 import { registerPlainImplicit } from './plain-implicit.js';
 
-export interface ProviderHooks {
-  /** The provider revoked a grant (refresh-token reuse, RFC 7009 of a refresh token, logout). */
-  onGrantRevoked(grantId: string): Promise<void>;
-}
-
 /**
  * One provider instance for one set of signing keys. Rotation builds a new instance (keys are
  * fixed at construction in oidc-provider); everything else lives in the database, so swapping
  * instances between two requests loses nothing.
  */
-export function createProvider(deps: ProviderConfigDeps & { logger: Logger; hooks: ProviderHooks }): Provider {
+export function createProvider(deps: ProviderConfigDeps & { logger: Logger }): Provider {
   const configuration: Configuration = buildConfiguration(deps);
   const provider = new Provider(deps.config.PUBLIC_URL, configuration);
   // Behind the gateway: the issuer's scheme and host come from PUBLIC_URL (see app.ts).
@@ -22,9 +17,6 @@ export function createProvider(deps: ProviderConfigDeps & { logger: Logger; hook
   allowHttpImplicitInDevelopment(provider, deps.config);
   registerPlainImplicit(provider);
 
-  provider.on('grant.revoked', (_ctx, grantId: string) => {
-    deps.hooks.onGrantRevoked(grantId).catch((err: unknown) => deps.logger.error({ err, grant_id: grantId }, 'publishing a grant revocation failed'));
-  });
   provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server_error'));
   return provider;
 }

@@ -10,6 +10,12 @@ export interface AdapterDeps {
   findClient(clientId: string): Promise<AdapterPayload | undefined>;
   /** A code or refresh token was presented twice: the whole grant goes (RFC 6749 §10.4, §10.5). */
   onReplay(grantId: string): Promise<void>;
+  /**
+   * The provider revokes a grant's access tokens (revocation of a refresh token, a replayed code,
+   * a deleted grant). Ours are JWTs it never stored, so they die by `gid` at the gateway; this is
+   * awaited before the provider answers, so the revocation is recorded when the client hears 200.
+   */
+  onAccessTokensRevoked(grantId: string): Promise<void>;
 }
 
 // Human-readable labels for the replay error, as the provider words its own.
@@ -51,6 +57,7 @@ export function createAdapterFactory(deps: AdapterDeps): (model: string) => Adap
     },
     async revokeByGrantId(grantId) {
       await deleteRowsOfModelAndGrant(knex, model, grantId);
+      if (model === 'AccessToken') await deps.onAccessTokensRevoked(grantId);
     },
   });
 }

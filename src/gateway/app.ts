@@ -15,7 +15,7 @@ import { createClientAddressReader } from './client-address.js';
 import { createCors, type OriginSource } from './cors.js';
 import { forward } from './forward.js';
 import { createJwksCache } from './jwks.js';
-import { createRateLimits } from './limit-rate.js';
+import { createRateLimits, type RateLimitOutcome } from './limit-rate.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createRegisteredOrigins } from './registered-origins.js';
 import { createRevocationList } from './revocation-list.js';
@@ -102,6 +102,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     keyPrefix: config.REDIS_KEY_PREFIX,
     windowS: config.RATE_LIMIT_WINDOW_S,
     processCount: config.GATEWAY_PROCESS_COUNT,
+    leasePercent: config.RATE_LIMIT_LEASE_PERCENT,
     clock: runtime.clock,
     onReject: (policy) => metrics.rateLimited.inc({ policy }),
     onFallback: () => {
@@ -158,87 +159,155 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     return false;
   }
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const started = performance.now();
-    const requestId = pickRequestId(req.headers[REQUEST_ID_HEADER]);
-    const peer = req.socket.remoteAddress;
-    let label = 'unmatched';
-    let caller: Caller | undefined;
-    let corsHeaders: Record<string, string> = {};
-    res.once('close', () => {
-      const seconds = (performance.now() - started) / 1e3;
-      const status = res.writableFinished ? res.statusCode : 499;
-      metrics.requests.inc({ operation: label, status });
-      metrics.duration.observe({ operation: label }, seconds);
-      if (config.GATEWAY_ACCESS_LOG) {
-        const identity = caller?.identity;
-        log.info({
-          request_id: requestId, method: req.method, path: (req.url ?? '').split('?')[0]!.slice(0, 256), status, operation: label,
-          ms: Math.round(seconds * 1e4) / 10, ip: peer,
-          ...(identity ? { sub: identity.sub, org: identity.org, client_id: identity.client_id, key_id: identity.key_id } : {}),
-        }, 'request');
-      }
-    });
-    try {
-      const { path, query } = checkTarget(req.url, config.GATEWAY_MAX_PATH_LENGTH);
-      if ((path === '/health' || path === '/ready' || path === '/metrics') && (await builtin(req, res, path, requestId))) {
-        label = 'builtin';
-        return;
-      }
-      const address = clientAddress(req);
-      if (authPrefixes.some((prefix) => path.startsWith(prefix)) || authExact.has(path)) {
-        label = 'auth_server';
-        const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method ?? 'GET', path, address.ip));
-        await proxy(req, res, upstreams.auth, { requestId, address, rateHeaders, bodyLimit: config.GATEWAY_AUTH_BODY_LIMIT, prepared: undefined });
-        return;
-      }
-      if (req.headers.origin !== undefined) corsHeaders = await cors.headersFor(req);
-      if (cors.isPreflight(req)) {
-        label = 'preflight';
-        res.writeHead(204, { ...(await cors.preflight(req, 'GET, HEAD, POST, PUT, PATCH, DELETE')), [REQUEST_ID_HEADER]: requestId });
-        res.end();
-        return;
-      }
-      if (isDocsPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
-        label = 'docs';
-        const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method, path, address.ip));
-        await proxy(req, res, upstreams.api, { requestId, address, rateHeaders: { ...rateHeaders, ...corsHeaders }, bodyLimit: 0, prepared: undefined });
-        return;
-      }
-      const prepared = await prepareApiRequest(pipeline, req, path, query);
-      label = prepared.match.operation.name;
-      caller = prepared.caller;
-      const { headers: rateHeaders } = await limits.consume(apiRateChecks(config, prepared.match.operation, caller, address.ip));
-      await proxy(req, res, upstreams.api, {
-        requestId, address, rateHeaders: { ...rateHeaders, ...corsHeaders }, bodyLimit: prepared.match.operation.bodyLimit, prepared,
-      });
-    } catch (err) {
-      sendError(res, err, requestId, corsHeaders);
+  // Labelled metric children, looked up once per operation (and status) instead of per request.
+  const requestMetrics = new Map<string, { duration: ReturnType<typeof metrics.duration.labels>; byStatus: Map<number, ReturnType<typeof metrics.requests.labels>> }>();
+  const upstreamMetrics = {
+    api: metrics.upstreamDuration.labels({ upstream: 'api' }),
+    auth: metrics.upstreamDuration.labels({ upstream: 'auth' }),
+  };
+
+  interface RequestState {
+    readonly req: http.IncomingMessage;
+    readonly res: http.ServerResponse;
+    readonly started: number;
+    readonly requestId: string;
+    readonly peer: string | undefined;
+    label: string;
+    caller: Caller | undefined;
+    corsHeaders: Record<string, string> | undefined;
+  }
+
+  function finish(state: RequestState): void {
+    const { req, res } = state;
+    const seconds = (performance.now() - state.started) / 1e3;
+    const status = res.writableFinished ? res.statusCode : 499;
+    let children = requestMetrics.get(state.label);
+    if (!children) {
+      children = { duration: metrics.duration.labels({ operation: state.label }), byStatus: new Map() };
+      requestMetrics.set(state.label, children);
+    }
+    let counter = children.byStatus.get(status);
+    if (!counter) {
+      counter = metrics.requests.labels({ operation: state.label, status });
+      children.byStatus.set(status, counter);
+    }
+    counter.inc();
+    children.duration.observe(seconds);
+    if (config.GATEWAY_ACCESS_LOG) {
+      const identity = state.caller?.identity;
+      log.info({
+        request_id: state.requestId, method: req.method, path: (req.url ?? '').split('?')[0]!.slice(0, 256), status, operation: state.label,
+        ms: Math.round(seconds * 1e4) / 10, ip: state.peer,
+        ...(identity ? { sub: identity.sub, org: identity.org, client_id: identity.client_id, key_id: identity.key_id } : {}),
+      }, 'request');
     }
   }
 
-  async function proxy(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+  function fail(state: RequestState, err: unknown): void {
+    sendError(state.res, err, state.requestId, state.corsHeaders ?? {});
+  }
+
+  /**
+   * The hot path, an API request without `Origin`: synchronous from the request to the upstream
+   * dispatch when the credential is cached and the limits answer from memory or a lease.
+   */
+  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const state: RequestState = {
+      req, res, started: performance.now(), requestId: pickRequestId(req.headers[REQUEST_ID_HEADER]), peer: req.socket.remoteAddress,
+      label: 'unmatched', caller: undefined, corsHeaders: undefined,
+    };
+    res.once('close', () => finish(state));
+    try {
+      const { path, query } = checkTarget(req.url, config.GATEWAY_MAX_PATH_LENGTH);
+      if (
+        req.headers.origin !== undefined || path === '/health' || path === '/ready' || path === '/metrics' ||
+        authPrefixes.some((prefix) => path.startsWith(prefix)) || authExact.has(path) || isDocsPath(path)
+      ) {
+        void handleOther(state, path, query).catch((err: unknown) => fail(state, err));
+        return;
+      }
+      const prepared = prepareApiRequest(pipeline, req, path, query);
+      if (prepared instanceof Promise) prepared.then((p) => limitAndForward(state, p), (err: unknown) => fail(state, err));
+      else limitAndForward(state, prepared);
+    } catch (err) {
+      fail(state, err);
+    }
+  }
+
+  function limitAndForward(state: RequestState, prepared: PreparedRequest): void {
+    try {
+      state.label = prepared.match.operation.name;
+      state.caller = prepared.caller;
+      const address = clientAddress(state.req);
+      const outcome = limits.consume(apiRateChecks(config, prepared.match.operation, prepared.caller, address.ip));
+      const go = ({ headers }: RateLimitOutcome) => {
+        const rateHeaders = state.corsHeaders ? { ...headers, ...state.corsHeaders } : headers;
+        proxy(state, upstreams.api, address, rateHeaders, prepared.match.operation.bodyLimit, prepared);
+      };
+      if (outcome instanceof Promise) outcome.then(go, (err: unknown) => fail(state, err));
+      else go(outcome);
+    } catch (err) {
+      fail(state, err);
+    }
+  }
+
+  /** Everything but a plain API request: built-in routes, the auth server, CORS, the docs. */
+  async function handleOther(state: RequestState, path: string, query: string): Promise<void> {
+    const { req, res, requestId } = state;
+    if ((path === '/health' || path === '/ready' || path === '/metrics') && (await builtin(req, res, path, requestId))) {
+      state.label = 'builtin';
+      return;
+    }
+    const address = clientAddress(req);
+    if (authPrefixes.some((prefix) => path.startsWith(prefix)) || authExact.has(path)) {
+      state.label = 'auth_server';
+      const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method ?? 'GET', path, address.ip));
+      proxy(state, upstreams.auth, address, rateHeaders, config.GATEWAY_AUTH_BODY_LIMIT, undefined);
+      return;
+    }
+    if (req.headers.origin !== undefined) state.corsHeaders = await cors.headersFor(req);
+    if (cors.isPreflight(req)) {
+      state.label = 'preflight';
+      res.writeHead(204, { ...(await cors.preflight(req, 'GET, HEAD, POST, PUT, PATCH, DELETE')), [REQUEST_ID_HEADER]: requestId });
+      res.end();
+      return;
+    }
+    if (isDocsPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+      state.label = 'docs';
+      const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method, path, address.ip));
+      proxy(state, upstreams.api, address, { ...rateHeaders, ...state.corsHeaders }, 0, undefined);
+      return;
+    }
+    limitAndForward(state, await prepareApiRequest(pipeline, req, path, query));
+  }
+
+  function proxy(
+    state: RequestState,
     upstream: ReturnType<typeof createUpstreams>['api'],
-    ctx: { requestId: string; address: ReturnType<typeof clientAddress>; rateHeaders: Record<string, string>; bodyLimit: number; prepared: PreparedRequest | undefined },
-  ): Promise<void> {
+    address: ReturnType<typeof clientAddress>,
+    rateHeaders: Record<string, string>,
+    bodyLimit: number,
+    prepared: PreparedRequest | undefined,
+  ): void {
+    const { req, res, requestId } = state;
     const sentAt = performance.now();
-    await forward(req, res, {
+    const histogram = upstreamMetrics[upstream.name];
+    forward(req, res, {
       upstream,
       target: req.url!,
-      headers: upstreams.requestHeaders(req, upstream, ctx.requestId, ctx.address, ctx.prepared, signReusing),
-      bodyLimit: ctx.bodyLimit,
-      responseHeaders: { ...ctx.rateHeaders, [REQUEST_ID_HEADER]: ctx.requestId },
-      onHeaders: () => metrics.upstreamDuration.observe({ upstream: upstream.name }, (performance.now() - sentAt) / 1e3),
-    });
+      headers: upstreams.requestHeaders(req, upstream, requestId, address, prepared, signReusing),
+      bodyLimit,
+      responseHeaders: rateHeaders,
+      requestId,
+      onHeaders: () => histogram.observe((performance.now() - sentAt) / 1e3),
+    }, (err) => fail(state, err));
   }
 
   return {
     name: 'gateway',
-    listener: (req, res) => void handle(req, res),
+    listener: handle,
     // Node would answer `100 Continue` before any check; forward.ts sends it once they passed.
-    onCheckContinue: (req, res) => void handle(req, res),
+    onCheckContinue: handle,
     onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head),
     async stop() {
       await revocations.ready;

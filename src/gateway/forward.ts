@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { AppError } from '../shared/errors.js';
-import { downstreamResponseHeaders } from './headers.js';
+import { downstreamResponseHeaderList } from './headers.js';
 
 /**
  * The proxy core: an undici Pool per upstream (keep-alive, bounded connections). Chosen over
@@ -34,74 +34,104 @@ export interface ForwardRequest {
   target: string;
   headers: Record<string, string | string[]>;
   bodyLimit: number;
-  /** Headers the gateway adds to the response (request id, rate limits, CORS). */
+  /** Headers the gateway adds to the response (rate limits, CORS); the request id is added too. */
   responseHeaders: Record<string, string>;
+  requestId: string;
   /** Called once headers arrive from upstream, for metrics. */
   onHeaders?: (statusCode: number) => void;
 }
 
 const EXPECTS_CONTINUE = /^\s*100-continue\s*$/i;
 
-export function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest): Promise<void> {
+/**
+ * Dispatches the request upstream and streams the answer to the client; `onError` gets the
+ * translated error (413, 502, 504) if the request fails before or while it is answered, and is not
+ * called when the client went away.
+ */
+export function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest, onError: (err: AppError) => void): void {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > request.bodyLimit) return Promise.reject(tooLarge(request.bodyLimit));
+  if (declared !== undefined && Number(declared) > request.bodyLimit) {
+    onError(tooLarge(request.bodyLimit));
+    return;
+  }
   const hasBody = declared !== undefined ? declared !== '0' : req.headers['transfer-encoding'] !== undefined;
   // `Expect: 100-continue` requests arrive through 'checkContinue' (app.ts): the client sends its
   // body only now, after authentication, permission, rate limits and the size check passed.
   if (hasBody && EXPECTS_CONTINUE.test(req.headers.expect ?? '')) res.writeContinue();
 
-  // Pool.dispatch with a handler of our own: the leanest path through undici (no AbortController,
-  // no intermediate stream); the response is written straight to the client with backpressure.
-  return new Promise((resolve, reject) => {
-    let controller: Dispatcher.DispatchController | undefined;
-    let clientGone = false;
-    const onClose = () => {
-      if (res.writableFinished) return;
-      clientGone = true;
-      controller?.abort(new Error('the client went away'));
-    };
-    res.once('close', onClose);
-    const settle = (err?: unknown) => {
-      res.off('close', onClose);
-      if (err === undefined || clientGone) resolve();
-      else reject(translateUpstreamError(err, request.bodyLimit));
-    };
-    request.upstream.pool.dispatch(
-      {
-        path: request.target,
-        method: req.method as 'GET',
-        headers: request.headers,
-        // A declared length is enforced by node's parser; only a chunked body needs counting.
-        body: hasBody ? (declared !== undefined ? req : req.pipe(limitBody(request.bodyLimit))) : null,
-      },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (clientGone) c.abort(new Error('the client went away'));
-        },
-        onResponseStart(c, statusCode, headers) {
-          if (statusCode < 200) return; // 1xx: node answers the client's own Expect itself
-          request.onHeaders?.(statusCode);
-          const out = downstreamResponseHeaders(headers);
-          for (const name in request.responseHeaders) out[name] = request.responseHeaders[name]!;
-          res.writeHead(statusCode, out);
-        },
-        onResponseData(c, chunk) {
-          if (!res.write(chunk)) {
-            c.pause();
-            res.once('drain', () => c.resume());
-          }
-        },
-        onResponseEnd() {
-          res.end();
-          settle();
-        },
-        onResponseError(_c, err) {
-          settle(err);
-        },
-      },
-    );
-  });
+  // Pool.dispatch with undici's raw handler interface: the leanest path through undici (no
+  // AbortController, no intermediate stream, no header object per response: the raw header
+  // buffers go straight into one flat list for writeHead); backpressure by pause/resume.
+  const handler = new ForwardHandler(res, request, onError);
+  res.once('close', handler.onClientClose);
+  request.upstream.pool.dispatch(
+    {
+      path: request.target,
+      method: req.method as 'GET',
+      headers: request.headers,
+      // A declared length is enforced by node's parser; only a chunked body needs counting.
+      body: hasBody ? (declared !== undefined ? req : req.pipe(limitBody(request.bodyLimit))) : null,
+    },
+    handler as unknown as Dispatcher.DispatchHandler,
+  );
+}
+
+class ForwardHandler {
+  private abort: ((err?: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
+  private clientGone = false;
+  private settled = false;
+
+  constructor(
+    private readonly res: http.ServerResponse,
+    private readonly request: ForwardRequest,
+    private readonly fail: (err: AppError) => void,
+  ) {}
+
+  readonly onClientClose = (): void => {
+    if (this.res.writableFinished) return;
+    this.clientGone = true;
+    this.abort?.(new Error('the client went away'));
+  };
+
+  private readonly onDrain = (): void => {
+    this.resume?.();
+  };
+
+  private settle(err?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.res.off('close', this.onClientClose);
+    if (err !== undefined && !this.clientGone) this.fail(translateUpstreamError(err, this.request.bodyLimit));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.clientGone) abort(new Error('the client went away'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: node answers the client's own Expect itself
+    this.resume = resume;
+    this.request.onHeaders?.(statusCode);
+    this.res.writeHead(statusCode, downstreamResponseHeaderList(rawHeaders, this.request.responseHeaders, this.request.requestId));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.onDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    this.res.end();
+    this.settle();
+  }
+
+  onError(err: Error): void {
+    this.settle(err);
+  }
 }
 
 function limitBody(limit: number): Transform {

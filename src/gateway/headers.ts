@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { REQUEST_ID_HEADER } from '../shared/request-id.js';
 
 /**
  * Header hygiene (issue 5 "Proxy"). Hop-by-hop headers (RFC 9110 §7.6.1) and any header the
@@ -52,6 +53,34 @@ export function downstreamResponseHeaders(upstream: IncomingHttpHeaders): Record
     if (value === undefined || (hopByHop.has(name) && name !== 'host') || connectionTokens?.has(name)) continue;
     out[name] = value;
   }
+  return out;
+}
+
+/**
+ * The same for raw upstream headers (undici's name/value buffers): a flat `[name, value, …]` list
+ * with lower-case names, ready for `res.writeHead`, then `extra`'s entries (which replace any
+ * upstream header of the same name) and the request id.
+ */
+export function downstreamResponseHeaderList(raw: readonly Buffer[], extra: Record<string, string>, requestId: string): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    if (name === 'connection') {
+      const value = raw[i + 1]!.toString('latin1');
+      connection = connection === undefined ? value : `${connection},${value}`;
+      continue;
+    }
+    // The gateway's own (request id, rate limits, CORS) replace the upstream's.
+    if ((hopByHop.has(name) && name !== 'host') || name === REQUEST_ID_HEADER || Object.hasOwn(extra, name)) continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  const connectionTokens = listTokens(connection);
+  if (connectionTokens) {
+    for (let i = out.length - 2; i >= 0; i -= 2) if (connectionTokens.has(out[i]!)) out.splice(i, 2);
+  }
+  for (const name in extra) out.push(name, extra[name]!);
+  out.push(REQUEST_ID_HEADER, requestId);
   return out;
 }
 

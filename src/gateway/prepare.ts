@@ -26,26 +26,35 @@ export interface DecisionSteps {
   revocations: RevocationList;
 }
 
-export async function prepareApiRequest(steps: DecisionSteps, req: http.IncomingMessage, path: string, query: string): Promise<PreparedRequest> {
+/**
+ * Synchronous (no promise, no microtask) when the credential is cached and the revocation list
+ * loaded, which is every request but a credential's first; a promise otherwise. Throws (or
+ * rejects) with the refusal.
+ */
+export function prepareApiRequest(steps: DecisionSteps, req: http.IncomingMessage, path: string, query: string): PreparedRequest | Promise<PreparedRequest> {
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const match = steps.routes.match(method, path);
   if (match.kind === 'none') throw new AppError('not_found', 'No API operation has this path.');
   if (match.kind === 'method_not_allowed') {
     throw new AppError('method_not_allowed', 'The path does not accept this method.', { headers: { allow: match.allow.join(', ') } });
   }
-  const caller =
-    steps.authenticate.cached(req.headers.authorization, query, req.rawHeaders) ??
-    (await steps.authenticate(req.headers.authorization, query, req.rawHeaders));
+  const cached = steps.authenticate.cached(req.headers.authorization, query, req.rawHeaders);
+  if (cached && steps.revocations.loaded) return decide(steps, match, cached, path);
+  return (async () => {
+    const caller = cached ?? (await steps.authenticate(req.headers.authorization, query, req.rawHeaders));
+    // A starting gateway enforces nothing it has not loaded yet: the first requests wait for it.
+    if (caller && !steps.revocations.loaded) await steps.revocations.ready;
+    return decide(steps, match, caller, path);
+  })();
+}
+
+function decide(steps: DecisionSteps, match: PreparedRequest['match'], caller: Caller | undefined, path: string): PreparedRequest {
   if (!caller && match.operation.role !== 'public') {
     throw new AuthFailure('missing', 'invalid_auth', 'This operation needs an access token or API key in the Authorization header.', {
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
-  if (caller) {
-    // A starting gateway enforces nothing it has not loaded yet: the first requests wait for it.
-    if (!steps.revocations.loaded) await steps.revocations.ready;
-    checkRevocation(steps.revocations, caller);
-  }
+  if (caller) checkRevocation(steps.revocations, caller);
   enforcePermission(match, caller);
   return { match, caller, path };
 }

@@ -35,6 +35,8 @@ export const gatewayFields = {
   GATEWAY_ACCESS_LOG: flag(true).describe('Write one log line per request (no credentials, no query string).'),
   GATEWAY_PROCESS_COUNT: positiveInt(1)
     .describe('Gateway processes sharing the rate limits (all hosts, all workers); while Redis is down each process enforces limit ÷ this. `--workers N` sets it when unset.'),
+  RATE_LIMIT_LEASE_PERCENT: nonNegativeInt(5).pipe(z.number().max(50))
+    .describe('With Redis, each gateway process reserves rate-limit points in blocks of this percentage of the limit (at least 1) and spends them without a Redis call; a caller may be refused up to one block per process early, never admitted past the limit. 0: one Redis call per request.'),
   RATE_LIMIT_WINDOW_S: positiveInt(60).describe('Window of the API rate limits, in seconds.'),
   RATE_LIMIT_GUEST: positiveInt(120).describe('Points per window for a principal (API key, or user + client) holding `guest`.'),
   RATE_LIMIT_AGENT: positiveInt(600).describe('Points per window for a principal holding `agent`.'),

@@ -11,9 +11,9 @@ import { AuthFailure } from './auth-error.js';
 import { createAuthenticator } from './authenticate.js';
 import type { Caller } from './caller.js';
 import { checkTarget } from './check-path.js';
-import { createClientAddressReader } from './client-address.js';
+import { createClientAddressReader, type ClientAddress } from './client-address.js';
 import { createCors, type OriginSource } from './cors.js';
-import { forward } from './forward.js';
+import { forward, type ForwardHandle, type ForwardSink } from './forward.js';
 import { createJwksCache } from './jwks.js';
 import { createRateLimits, type RateLimitOutcome } from './limit-rate.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -46,6 +46,7 @@ const authPrefixes = ['/.well-known/', '/oauth2/', '/interaction/', '/account/',
 const authExact = new Set(['/account', '/v2/auth']);
 // Not operations, but public API routes (src/contract/index.ts): the OpenAPI document and its page.
 const isDocsPath = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+const kExchange = Symbol('gatehouse.exchange');
 
 /** The only public listener (DESIGN.md "Components"): routing, authentication, limits, proxy. */
 export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUpstreams, options: GatewayOptions): Component {
@@ -166,18 +167,43 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     auth: metrics.upstreamDuration.labels({ upstream: 'auth' }),
   };
 
-  interface RequestState {
-    readonly req: http.IncomingMessage;
-    readonly res: http.ServerResponse;
-    readonly started: number;
-    readonly requestId: string;
-    readonly peer: string | undefined;
-    label: string;
-    caller: Caller | undefined;
-    corsHeaders: Record<string, string> | undefined;
+  /** One request's state; the response's 'close' listener is shared, not a closure per request. */
+  class Exchange implements ForwardSink {
+    readonly started = performance.now();
+    label = 'unmatched';
+    caller: Caller | undefined = undefined;
+    corsHeaders: Record<string, string> | undefined = undefined;
+    forwarding: ForwardHandle | undefined = undefined;
+    upstream: 'api' | 'auth' = 'api';
+    sentAt = 0;
+
+    constructor(
+      readonly req: http.IncomingMessage,
+      readonly res: http.ServerResponse,
+      readonly requestId: string,
+      readonly peer: string | undefined,
+    ) {}
+
+    upstreamResponded(): void {
+      upstreamMetrics[this.upstream].observe((performance.now() - this.sentAt) / 1e3);
+    }
+
+    forwardFailed(err: unknown): void {
+      this.fail(err);
+    }
+
+    fail(err: unknown): void {
+      sendError(this.res, err, this.requestId, this.corsHeaders ?? {});
+    }
   }
 
-  function finish(state: RequestState): void {
+  function onResponseClose(this: http.ServerResponse): void {
+    const exchange = (this as unknown as { [kExchange]: Exchange })[kExchange];
+    exchange.forwarding?.clientClosed();
+    finish(exchange);
+  }
+
+  function finish(state: Exchange): void {
     const { req, res } = state;
     const seconds = (performance.now() - state.started) / 1e3;
     const status = res.writableFinished ? res.statusCode : 499;
@@ -203,56 +229,54 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     }
   }
 
-  function fail(state: RequestState, err: unknown): void {
-    sendError(state.res, err, state.requestId, state.corsHeaders ?? {});
-  }
-
   /**
    * The hot path, an API request without `Origin`: synchronous from the request to the upstream
    * dispatch when the credential is cached and the limits answer from memory or a lease.
    */
   function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const state: RequestState = {
-      req, res, started: performance.now(), requestId: pickRequestId(req.headers[REQUEST_ID_HEADER]), peer: req.socket.remoteAddress,
-      label: 'unmatched', caller: undefined, corsHeaders: undefined,
-    };
-    res.once('close', () => finish(state));
+    const state = new Exchange(req, res, pickRequestId(req.headers[REQUEST_ID_HEADER]), req.socket.remoteAddress);
+    (res as unknown as { [kExchange]: Exchange })[kExchange] = state;
+    res.on('close', onResponseClose);
     try {
       const { path, query } = checkTarget(req.url, config.GATEWAY_MAX_PATH_LENGTH);
       if (
         req.headers.origin !== undefined || path === '/health' || path === '/ready' || path === '/metrics' ||
         authPrefixes.some((prefix) => path.startsWith(prefix)) || authExact.has(path) || isDocsPath(path)
       ) {
-        void handleOther(state, path, query).catch((err: unknown) => fail(state, err));
+        handleOther(state, path, query).catch((err: unknown) => state.fail(err));
         return;
       }
       const prepared = prepareApiRequest(pipeline, req, path, query);
-      if (prepared instanceof Promise) prepared.then((p) => limitAndForward(state, p), (err: unknown) => fail(state, err));
+      if (prepared instanceof Promise) prepared.then((p) => limitAndForward(state, p), (err: unknown) => state.fail(err));
       else limitAndForward(state, prepared);
     } catch (err) {
-      fail(state, err);
+      state.fail(err);
     }
   }
 
-  function limitAndForward(state: RequestState, prepared: PreparedRequest): void {
+  function limitAndForward(state: Exchange, prepared: PreparedRequest): void {
     try {
       state.label = prepared.match.operation.name;
       state.caller = prepared.caller;
       const address = clientAddress(state.req);
       const outcome = limits.consume(apiRateChecks(config, prepared.match.operation, prepared.caller, address.ip));
-      const go = ({ headers }: RateLimitOutcome) => {
-        const rateHeaders = state.corsHeaders ? { ...headers, ...state.corsHeaders } : headers;
-        proxy(state, upstreams.api, address, rateHeaders, prepared.match.operation.bodyLimit, prepared);
-      };
-      if (outcome instanceof Promise) outcome.then(go, (err: unknown) => fail(state, err));
-      else go(outcome);
+      if (outcome instanceof Promise) {
+        outcome.then((o) => forwardApi(state, prepared, address, o), (err: unknown) => state.fail(err));
+      } else {
+        forwardApi(state, prepared, address, outcome);
+      }
     } catch (err) {
-      fail(state, err);
+      state.fail(err);
     }
   }
 
+  function forwardApi(state: Exchange, prepared: PreparedRequest, address: ClientAddress, { headers }: RateLimitOutcome): void {
+    const rateHeaders = state.corsHeaders ? { ...headers, ...state.corsHeaders } : headers;
+    proxy(state, upstreams.api, address, rateHeaders, prepared.match.operation.bodyLimit, prepared);
+  }
+
   /** Everything but a plain API request: built-in routes, the auth server, CORS, the docs. */
-  async function handleOther(state: RequestState, path: string, query: string): Promise<void> {
+  async function handleOther(state: Exchange, path: string, query: string): Promise<void> {
     const { req, res, requestId } = state;
     if ((path === '/health' || path === '/ready' || path === '/metrics') && (await builtin(req, res, path, requestId))) {
       state.label = 'builtin';
@@ -282,25 +306,24 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   }
 
   function proxy(
-    state: RequestState,
+    state: Exchange,
     upstream: ReturnType<typeof createUpstreams>['api'],
-    address: ReturnType<typeof clientAddress>,
+    address: ClientAddress,
     rateHeaders: Record<string, string>,
     bodyLimit: number,
     prepared: PreparedRequest | undefined,
   ): void {
     const { req, res, requestId } = state;
-    const sentAt = performance.now();
-    const histogram = upstreamMetrics[upstream.name];
-    forward(req, res, {
+    state.upstream = upstream.name;
+    state.sentAt = performance.now();
+    state.forwarding = forward(req, res, {
       upstream,
       target: req.url!,
       headers: upstreams.requestHeaders(req, upstream, requestId, address, prepared, signReusing),
       bodyLimit,
       responseHeaders: rateHeaders,
       requestId,
-      onHeaders: () => histogram.observe((performance.now() - sentAt) / 1e3),
-    }, (err) => fail(state, err));
+    }, state);
   }
 
   return {

@@ -37,22 +37,33 @@ export interface ForwardRequest {
   /** Headers the gateway adds to the response (rate limits, CORS); the request id is added too. */
   responseHeaders: Record<string, string>;
   requestId: string;
-  /** Called once headers arrive from upstream, for metrics. */
-  onHeaders?: (statusCode: number) => void;
+}
+
+/** Where forward reports: response headers arrived (metrics), or the request failed. */
+export interface ForwardSink {
+  upstreamResponded(statusCode: number): void;
+  /** A 413, 502 or 504 (not called when the client went away). */
+  forwardFailed(err: AppError): void;
+}
+
+/** The caller tells a dispatched request that the client closed the response. */
+export interface ForwardHandle {
+  clientClosed(): void;
 }
 
 const EXPECTS_CONTINUE = /^\s*100-continue\s*$/i;
 
 /**
- * Dispatches the request upstream and streams the answer to the client; `onError` gets the
- * translated error (413, 502, 504) if the request fails before or while it is answered, and is not
- * called when the client went away.
+ * Dispatches the request upstream and streams the answer to the client; the sink hears of the
+ * response headers and of a failure (413, 502, 504) before or while it is answered. The caller
+ * calls `clientClosed()` on the returned handle when the response closes (its one 'close'
+ * listener), which aborts the upstream request if the response was not finished.
  */
-export function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest, onError: (err: AppError) => void): void {
+export function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest, sink: ForwardSink): ForwardHandle | undefined {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > request.bodyLimit) {
-    onError(tooLarge(request.bodyLimit));
-    return;
+    sink.forwardFailed(tooLarge(request.bodyLimit));
+    return undefined;
   }
   const hasBody = declared !== undefined ? declared !== '0' : req.headers['transfer-encoding'] !== undefined;
   // `Expect: 100-continue` requests arrive through 'checkContinue' (app.ts): the client sends its
@@ -62,8 +73,7 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, req
   // Pool.dispatch with undici's raw handler interface: the leanest path through undici (no
   // AbortController, no intermediate stream, no header object per response: the raw header
   // buffers go straight into one flat list for writeHead); backpressure by pause/resume.
-  const handler = new ForwardHandler(res, request, onError);
-  res.once('close', handler.onClientClose);
+  const handler = new ForwardHandler(res, request, sink);
   request.upstream.pool.dispatch(
     {
       path: request.target,
@@ -74,35 +84,41 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, req
     },
     handler as unknown as Dispatcher.DispatchHandler,
   );
+  return handler;
 }
 
-class ForwardHandler {
-  private abort: ((err?: Error) => void) | undefined;
-  private resume: (() => void) | undefined;
+const kHandler = Symbol('gatehouse.forward');
+
+function onDrain(this: http.ServerResponse): void {
+  (this as unknown as { [kHandler]: ForwardHandler })[kHandler].resumeUpstream();
+}
+
+class ForwardHandler implements ForwardHandle {
+  private abort: ((err?: Error) => void) | undefined = undefined;
+  private resume: (() => void) | undefined = undefined;
   private clientGone = false;
   private settled = false;
 
   constructor(
     private readonly res: http.ServerResponse,
     private readonly request: ForwardRequest,
-    private readonly fail: (err: AppError) => void,
+    private readonly sink: ForwardSink,
   ) {}
 
-  readonly onClientClose = (): void => {
-    if (this.res.writableFinished) return;
+  clientClosed(): void {
+    if (this.settled || this.res.writableFinished) return;
     this.clientGone = true;
     this.abort?.(new Error('the client went away'));
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  resumeUpstream(): void {
     this.resume?.();
-  };
+  }
 
   private settle(err?: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    this.res.off('close', this.onClientClose);
-    if (err !== undefined && !this.clientGone) this.fail(translateUpstreamError(err, this.request.bodyLimit));
+    if (err !== undefined && !this.clientGone) this.sink.forwardFailed(translateUpstreamError(err, this.request.bodyLimit));
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -113,14 +129,15 @@ class ForwardHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx: node answers the client's own Expect itself
     this.resume = resume;
-    this.request.onHeaders?.(statusCode);
+    this.sink.upstreamResponded(statusCode);
     this.res.writeHead(statusCode, downstreamResponseHeaderList(rawHeaders, this.request.responseHeaders, this.request.requestId));
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
-    this.res.once('drain', this.onDrain);
+    (this.res as unknown as { [kHandler]: ForwardHandler })[kHandler] = this;
+    this.res.once('drain', onDrain);
     return false;
   }
 

@@ -55,8 +55,9 @@ interface Counted {
   remaining: number;
   msBeforeNext: number;
   cost: number;
-  /** Undo for a refused request's other checks. */
-  refund: () => void | Promise<unknown>;
+  /** Where the points came from, to give them back when another check refuses the request. */
+  lease: Lease | undefined;
+  memory: RateLimiterMemory | undefined;
 }
 
 // KEYS[1] counter; ARGV need, want, limit, window ms. Returns {counter, granted, pttl}.
@@ -124,8 +125,7 @@ export function createRateLimits(options: {
   function memoryConsume(check: RateCheck, cost: number): Counted | Promise<Counted> {
     const limiter = localLimiter(check.policy, check.points);
     const done = (res: RateLimiterRes, allowed: boolean): Counted => ({
-      check, allowed, limit: limiter.points, remaining: res.remainingPoints, msBeforeNext: res.msBeforeNext, cost,
-      refund: () => limiter.reward(check.key, cost).catch(() => undefined),
+      check, allowed, limit: limiter.points, remaining: res.remainingPoints, msBeforeNext: res.msBeforeNext, cost, lease: undefined, memory: limiter,
     });
     return limiter.consume(check.key, cost).then(
       (res) => done(res, true),
@@ -157,10 +157,7 @@ export function createRateLimits(options: {
     lease.local -= cost;
     return {
       check, allowed: true, limit: check.points, remaining: Math.max(0, check.points - lease.counter + lease.local),
-      msBeforeNext: lease.endsAt - now, cost,
-      refund: () => {
-        if (lease.endsAt > options.clock.now()) lease.local += cost;
-      },
+      msBeforeNext: lease.endsAt - now, cost, lease, memory: undefined,
     };
   }
 
@@ -189,7 +186,7 @@ export function createRateLimits(options: {
     lease.local += granted;
     if (lease.local >= cost) return takeLocal(check, lease, cost, now);
     return {
-      check, allowed: false, limit: check.points, remaining: Math.max(0, check.points - counter + lease.local), msBeforeNext: ttl, cost, refund: () => undefined,
+      check, allowed: false, limit: check.points, remaining: Math.max(0, check.points - counter + lease.local), msBeforeNext: ttl, cost, lease: undefined, memory: undefined,
     };
   }
 
@@ -244,9 +241,10 @@ export function createRateLimits(options: {
     // keep its whole organization's aggregate exhausted.
     const refunds: Array<Promise<unknown>> = [];
     // (The memory limiter counted the refused check too; a lease took nothing for it.)
+    const now = options.clock.now();
     for (const r of results) {
-      const done = r.refund();
-      if (done) refunds.push(done);
+      if (r.memory) refunds.push(r.memory.reward(r.check.key, r.cost).catch(() => undefined));
+      else if (r.lease && r.allowed && r.lease.endsAt > now) r.lease.local += r.cost;
     }
     const error = new AppError('rate_limited', `Too many requests (${rejected.map((r) => r.check.policy).join(', ')} limit); retry in ${retryAfter} s.`, {
       headers: { ...headers, 'retry-after': String(retryAfter) },

@@ -261,11 +261,11 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
     ...(scratch.url ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '' }),
     GATEWAY_ACCESS_LOG: 'false', RATE_LIMIT_ADMIN: '1000000000', RATE_LIMIT_ORGANIZATION: '1000000000',
   });
-  async function gatehouse(workers: number, cwd = process.cwd()): Promise<{ child: ChildProcess; url: string }> {
+  async function gatehouse(workers: number, cwd = process.cwd(), extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
     const port = await freePort();
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/bin.ts', 'start', '--role', 'gateway', ...(workers > 1 ? ['--workers', String(workers)] : [])], {
       cwd,
-      env: { ...process.env, ...gatehouseEnv(port) },
+      env: { ...process.env, ...gatehouseEnv(port), ...extraEnv },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(child);
@@ -287,7 +287,14 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
   results.push(await measure('Gatehouse, API key (full pipeline)', `${single.url}${benchPath}`, single.child.pid!, [`Authorization: Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`]));
   await stop(single.child);
 
-  if (scratch.url) {
+  // The rate-limit lease off: every request's two counters go to Redis (one Lua call each).
+  if (wanted('Gatehouse, JWT, lease off (Redis per request)')) {
+    const unleased = await gatehouse(1, process.cwd(), { RATE_LIMIT_LEASE_PERCENT: '0' });
+    results.push(await measure('Gatehouse, JWT, lease off (Redis per request)', `${unleased.url}${benchPath}`, unleased.child.pid!, [bearer]));
+    await stop(unleased.child);
+  }
+
+  if (scratch.url && wanted('Gatehouse --workers 2, JWT')) {
     const multi = await gatehouse(2);
     await new Promise((r) => setTimeout(r, 1_000)); // both workers listening
     results.push(await measure('Gatehouse --workers 2, JWT', `${multi.url}${benchPath}`, multi.child.pid!, [bearer], 'primary + 2 workers'));

@@ -143,10 +143,8 @@ export function createRateLimits(options: {
       lease = undefined;
     }
     if (!lease) {
-      if (leases.size >= MAX_LEASES) {
-        for (const [k, l] of leases) if (l.endsAt <= now && !l.pending) leases.delete(k);
-        if (leases.size >= MAX_LEASES) leases.delete(leases.keys().next().value!);
-      }
+      // Bounded: the oldest lease goes (its unspent points are lost, which only admits fewer).
+      if (leases.size >= MAX_LEASES) leases.delete(leases.keys().next().value!);
       lease = { local: 0, counter: 0, endsAt: 0, pending: undefined };
       leases.set(id, lease);
     }

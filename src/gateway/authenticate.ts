@@ -34,21 +34,40 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
     return hit && Date.now() - hit.at < ttl ? hit.caller : undefined;
   }
 
+  // Concurrent requests with the same key whose caller expired share one resolution (and so one
+  // caller object and one assertion), instead of each querying and signing on its own. A user
+  // revocation starts a new generation: resolutions begun before it are neither shared nor kept.
+  const resolving = new Map<string, Promise<Caller>>();
+  let generation = 0;
+
   async function byApiKey(key: string): Promise<Caller> {
     if (!isWellFormedApiKey(key)) throw invalidToken('api_key_malformed', 'The API key is malformed.');
     const hash = createHash('sha256').update(key).digest('base64url');
     const hit = callers.get(hash);
     if (hit && Date.now() - hit.at < ttl) return hit.caller;
     if (!deps.apiKeys) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
+    let pending = resolving.get(hash);
+    if (!pending) {
+      pending = resolveKey(deps.apiKeys, key, hash, generation);
+      resolving.set(hash, pending);
+      const done = pending;
+      void done.catch(() => undefined).finally(() => {
+        if (resolving.get(hash) === done) resolving.delete(hash);
+      });
+    }
+    return pending;
+  }
+
+  async function resolveKey(apiKeys: ApiKeyResolver, key: string, hash: string, started: number): Promise<Caller> {
     let identity;
     try {
-      identity = await deps.apiKeys.resolve(key);
+      identity = await apiKeys.resolve(key);
     } catch (err) {
       throw new AppError('service_unavailable', 'API keys cannot be checked right now; retry shortly.', { cause: err, headers: { 'retry-after': '1' } });
     }
     if (!identity) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
     const caller = { identity };
-    callers.set(hash, { caller, at: Date.now() });
+    if (started === generation) callers.set(hash, { caller, at: Date.now() });
     return caller;
   }
 
@@ -81,6 +100,8 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
   return Object.assign(authenticate, {
     forgetApiKeyCallers() {
       callers.clear();
+      resolving.clear();
+      generation += 1;
     },
     cached(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Caller | undefined {
       if (query !== '' || authorization === undefined || countAuthorization(rawHeaders) > 1) return undefined;

@@ -113,6 +113,11 @@ describe('rate limits', () => {
       const a = await startGateway({ issuer, api, runtimeOptions: { config } });
       const b = await startGateway({ issuer, api, runtimeOptions: { config } });
       try {
+        // As a load balancer would: traffic only once both report ready (their limit store
+        // connected); a request before that is counted by the per-process fallback.
+        for (const gateway of [a, b]) {
+          await expect.poll(async () => (await json(await fetch(`${gateway.url}/ready`))).ok, { timeout: 5_000, interval: 20 }).toBe(true);
+        }
         const token = `Bearer ${await mint(issuer, { claims: { sub: 'u-redis' } })}`;
         const shared: number[] = [];
         for (let i = 0; i < 7; i++) shared.push((await fetch(`${(i % 2 ? a : b).url}/things`, { headers: { authorization: token } })).status);

@@ -23,6 +23,8 @@ export interface UserRow {
   updated_at: Date;
 }
 
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function countUsers(knex: Knex): Promise<number> {
   const row = await knex('users').count<{ count: number | string }>({ count: '*' }).first();
   return Number(row?.count ?? 0);
@@ -34,7 +36,7 @@ export async function insertOrganization(knex: Knex, input: { name: string }): P
 }
 
 export async function findOrganization(knex: Knex, idOrName: string): Promise<OrganizationRow | undefined> {
-  const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
+  const byId = uuidShape.test(idOrName);
   const rows: OrganizationRow[] = await knex('organizations')
     .where(byId ? { id: idOrName } : { name: idOrName })
     .orderBy('created_at')
@@ -68,18 +70,39 @@ export async function insertMembership(knex: Knex, input: { userId: string; orga
 export interface MembershipRow {
   user_id: string;
   organization_id: string;
+  organization_name: string;
   role: Role;
   created_at: Date;
 }
 
-/** A user's active memberships (a suspended one is no membership), the one they joined first first. */
+
+/**
+ * A user's active memberships, the one they joined first first. A suspended membership
+ * (`disabled_at`) is no membership anywhere: not on the consent page, not for a token, not at
+ * the API.
+ */
 export async function listMemberships(knex: Knex, userId: string): Promise<MembershipRow[]> {
+  if (!uuidShape.test(userId)) return [];
   return knex('memberships')
-    .where({ user_id: userId })
-    .whereNull('disabled_at')
-    .orderBy([{ column: 'created_at' }, { column: 'organization_id' }]);
+    .join('organizations', 'organizations.id', 'memberships.organization_id')
+    .where('memberships.user_id', userId)
+    .whereNull('memberships.disabled_at')
+    .orderBy([{ column: 'memberships.created_at' }, { column: 'memberships.organization_id' }])
+    .select('memberships.user_id', 'memberships.organization_id', 'organizations.name as organization_name', 'memberships.role', 'memberships.created_at');
 }
 
+/** The role of an active membership, or undefined (none, suspended, or `userId` is no user id). */
+export async function findActiveMembershipRole(knex: Knex, organizationId: string, userId: string): Promise<Role | undefined> {
+  if (!uuidShape.test(userId)) return undefined;
+  const row = await knex('memberships')
+    .where({ organization_id: organizationId, user_id: userId })
+    .whereNull('disabled_at')
+    .first<{ role: Role } | undefined>('role');
+  return row?.role;
+}
+
+/** The user, or undefined; an id that is not a UUID (a client id as `sub`) is simply unknown. */
 export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
+  if (!uuidShape.test(id)) return undefined;
   return knex('users').where({ id }).first<UserRow | undefined>();
 }

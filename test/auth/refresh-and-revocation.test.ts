@@ -60,6 +60,15 @@ describe('refresh rotation, reuse detection, introspection, revocation, logout',
     expect((gone as oidc.ResponseBodyError).error).toBe('invalid_grant');
   });
 
+  it('does not refresh for a suspended membership', async () => {
+    const org = await defaultOrganizationId(gatehouse);
+    const user = await createUser(gatehouse, [{ organizationId: org, role: 'agent' }]);
+    const { tokens } = await codeFlow(gatehouse, config, { redirectUri, scope: 'openid agent', user });
+    await gatehouse.runtime.db.knex('memberships').where({ user_id: user.id, organization_id: org }).update({ disabled_at: new Date() });
+    const suspended = await oidc.refreshTokenGrant(config, tokens.refresh_token!).catch((e: unknown) => e);
+    expect((suspended as oidc.ResponseBodyError).error).toBe('invalid_grant');
+  });
+
   it('introspects JWT access tokens (RFC 7662) and refresh tokens', async () => {
     const { tokens } = await codeFlow(gatehouse, config, { redirectUri, scope: 'openid bot' });
     const at = await oidc.tokenIntrospection(config, tokens.access_token);

@@ -200,6 +200,20 @@ describe('seed 001: time-based tokens, exactly as the seed describes them', () =
     expect(disabled.status).toBe(401);
   });
 
+  it('treats a suspended membership as none: no sign-in into it, no refresh', async () => {
+    const knex = gatehouse.runtime.db.knex;
+    const user = await insertUser(knex, { email: 'suspended@example.test', passwordHash: await hashPassword('suspended-password') });
+    await insertMembership(knex, { userId: user.id, organizationId: orgId, role: 'agent' });
+    const tokens = (await signIn({ email: 'suspended@example.test', password: 'suspended-password' })).body as unknown as TokenBody;
+    await knex('memberships').where({ user_id: user.id }).update({ disabled_at: new Date() });
+    const refused = await call(gatehouse.url, 'POST', '/v2/auth/token', { body: { refreshToken: tokens.refreshToken, clientId: 'suspended@example.test' } });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('invalid_refresh_token');
+    const again = await signIn({ email: 'suspended@example.test', password: 'suspended-password' });
+    expect(again.status).toBe(401);
+    expect(again.body.error).toBe('invalid_credentials');
+  });
+
   it('throttles repeated failures for one email from one IP with 429 and Retry-After', async () => {
     const knex = gatehouse.runtime.db.knex;
     const user = await insertUser(knex, { email: 'target@example.test', passwordHash: await hashPassword('target-password') });

@@ -1,4 +1,5 @@
-import { isRole, lowerRole, roleAllows } from '../../contract/roles.js';
+import { lowerRole, roleAllows } from '../../contract/roles.js';
+import { findActiveMembershipRole } from '../../db/accounts.js';
 import { findApiKey, issueApiKey, markApiKeyRevoked, presentApiKey } from '../../db/api-keys.js';
 import { revoke } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
@@ -6,7 +7,7 @@ import { audit } from '../audit/service.js';
 import { userCallerOf, type Caller, type Handler, type HandlerInput } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 import type { PageRequest } from '../shared/queries.js';
-import { listKeys, membershipRole } from './queries.js';
+import { listKeys } from './queries.js';
 
 const hashSecret = (input: HandlerInput) => input.runtime.secrets.derive('api-key-hash');
 
@@ -44,8 +45,8 @@ export const apiKeyHandlers: Record<string, Handler> = {
     const { name, scopes, expiresAt } = input.body as { name: string; scopes: string[]; expiresAt?: string };
     const config = input.runtime.config;
     return input.knex.transaction(async (trx) => {
-      const memberRole = await membershipRole(trx, identity.sub, identity.org);
-      if (!isRole(memberRole)) throw new AppError('forbidden', 'Only members of the organization can create its API keys.');
+      const memberRole = await findActiveMembershipRole(trx, identity.org, identity.sub);
+      if (!memberRole) throw new AppError('forbidden', 'Only members of the organization can create its API keys.');
       // Never more than the creator's role, nor more than the credential making the request.
       const creatorRole = lowerRole(memberRole, identity.role);
       const { row, key } = await issueApiKey(

@@ -12,8 +12,3 @@ export async function listKeys(
   if (!filter.includeRevoked) builder.whereNull('api_keys.revoked_at');
   return paginate<ApiKeyRow>(knex, builder, page, { at: 'api_keys.created_at', id: 'api_keys.id' });
 }
-
-export async function membershipRole(knex: Knex, userId: string, organizationId: string): Promise<string | undefined> {
-  const row = await knex('memberships').where({ user_id: userId, organization_id: organizationId }).first('role');
-  return row?.role as string | undefined;
-}

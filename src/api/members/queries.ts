@@ -108,12 +108,3 @@ export async function deleteUserIfOrphaned(knex: Knex, userId: string): Promise<
 export async function memberUserIds(knex: Knex, organizationId: string): Promise<string[]> {
   return (await knex('memberships').where({ organization_id: organizationId }).pluck('user_id')) as string[];
 }
-
-/** The member's role, or undefined when not an active member (the per-request check). */
-export async function findActiveMembershipRole(knex: Knex, organizationId: string, userId: string): Promise<string | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(userId)) return undefined;
-  const row = (await knex('memberships').where({ organization_id: organizationId, user_id: userId }).whereNull('disabled_at').first('role')) as
-    | { role: string }
-    | undefined;
-  return row?.role;
-}

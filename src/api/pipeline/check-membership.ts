@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { lowerRole, isRole } from '../../contract/roles.js';
 import { AppError } from '../../shared/errors.js';
-import { findActiveMembershipRole } from '../members/queries.js';
+import { findActiveMembershipRole } from '../../db/accounts.js';
 
 /**
  * Defence in depth behind the revocation list: a user (or a user's API key) acts in an

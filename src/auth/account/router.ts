@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import { renderAccount, renderAuthorizedApps, type AccountSection, type AuthorizedApp } from '../../../views/index.js';
 import { AppError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
-import { listMemberships } from '../accounts/account-rows.js';
+import { listOrganizationsOfUser } from '../accounts/account-rows.js';
 import type { UserRow } from '../../db/accounts.js';
 import { findClientRow } from '../../db/oauth-clients/client-rows.js';
 import { revokeGrant, type RevocationDeps } from '../grants/revoke-grant.js';
@@ -60,7 +60,7 @@ export function accountRouter(deps: AccountDeps): Router {
 
   async function authorizedApps(userId: string): Promise<AuthorizedApp[]> {
     const grants = await listGrantsOfAccount(deps.knex, userId, new Date(deps.clock.now()));
-    const organizations = new Map((await listMemberships(deps.knex, userId)).map((m) => [m.organizationId, m.organizationName]));
+    const organizations = new Map((await listOrganizationsOfUser(deps.knex, userId)).map((m) => [m.organizationId, m.organizationName]));
     const apps: AuthorizedApp[] = [];
     for (const grant of grants) {
       if (grant.clientId === ACCOUNT_CLIENT_ID) continue;

@@ -1,8 +1,7 @@
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
-import type { UserRow } from '../../db/accounts.js';
-import { findUserById } from '../accounts/account-rows.js';
+import { findUserById, type UserRow } from '../../db/accounts.js';
 
 /** The user signed in to the provider's session, unless they were disabled since. */
 export async function signedInUser(ctx: Context, provider: Provider, knex: Knex): Promise<{ user: UserRow; sessionUid: string } | undefined> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Account, FindAccount } from 'oidc-provider';
-import { findUserById } from './account-rows.js';
+import { findUserById } from '../../db/accounts.js';
 
 /**
  * oidc-provider's account lookup. A disabled user is "not found": the provider then refuses

@@ -2,18 +2,18 @@ import { Router } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Knex } from 'knex';
 import { renderApiKeys, type ApiKeysView } from '../../../views/index.js';
-import { ROLES, roleAllows, type Role } from '../../contract/roles.js';
+import { ROLES, roleAllows } from '../../contract/roles.js';
 import { findApiKey, issueApiKey, markApiKeyRevoked } from '../../db/api-keys.js';
 import { revoke } from '../../db/revocations.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
-import type { UserRow } from '../../db/accounts.js';
+import { listMemberships, type UserRow } from '../../db/accounts.js';
 import type { AccountSectionSource } from '../account/router.js';
 import type { Csrf } from '../http/csrf.js';
 import { readForm, single } from '../http/form-body.js';
 import { decryptString, encryptString } from '../keys/encryption.js';
-import { listKeysOfUser, listMembershipsWithNames } from './queries.js';
+import { listKeysOfUser } from './queries.js';
 
 export interface ApiKeysAccountDeps {
   knex: Knex;
@@ -50,8 +50,8 @@ export function apiKeysAccount(deps: ApiKeysAccountDeps): { section: AccountSect
         created = undefined; // another session's, or tampered with: show nothing
       }
     }
-    const memberships = await listMembershipsWithNames(deps.knex, viewer.user.id);
-    const names = new Map(memberships.map((m) => [m.organization_id, m.name]));
+    const memberships = await listMemberships(deps.knex, viewer.user.id);
+    const names = new Map(memberships.map((m) => [m.organization_id, m.organization_name]));
     const keys = await listKeysOfUser(deps.knex, viewer.user.id);
     const error = typeof ctx.query.api_key_error === 'string' ? ctx.query.api_key_error.slice(0, 200) : undefined;
     return {
@@ -67,7 +67,7 @@ export function apiKeysAccount(deps: ApiKeysAccountDeps): { section: AccountSect
           expiresAt: k.expires_at ? k.expires_at.toISOString().slice(0, 10) : 'never',
           lastUsedAt: k.last_used_at ? k.last_used_at.toISOString().slice(0, 16).replace('T', ' ') : 'never',
         })),
-        organizations: memberships.map((m) => ({ id: m.organization_id, name: m.name, roles: ROLES.filter((r) => roleAllows(m.role as Role, r)) })),
+        organizations: memberships.map((m) => ({ id: m.organization_id, name: m.organization_name, roles: ROLES.filter((r) => roleAllows(m.role, r)) })),
         csrfToken: viewer.csrfToken,
         created,
         error,
@@ -97,13 +97,13 @@ export function apiKeysAccount(deps: ApiKeysAccountDeps): { section: AccountSect
     };
     if (name === '' || name.length > 100) return back('Give the key a name of at most 100 characters.');
     if (!Number.isInteger(days) || days < 1 || days > deps.maxLifetimeDays) return back(`Choose an expiry of at most ${deps.maxLifetimeDays} days.`);
-    const membership = (await listMembershipsWithNames(deps.knex, session.user.id)).find((m) => m.organization_id === organization);
+    const membership = (await listMemberships(deps.knex, session.user.id)).find((m) => m.organization_id === organization);
     if (!membership) return back('Choose one of your organizations.');
     const now = deps.clock.now();
     try {
       const { key } = await issueApiKey(
         deps.knex,
-        { organizationId: membership.organization_id, userId: session.user.id, creatorRole: membership.role as Role, name, scopes: [scope], expiresAt: new Date(now + days * 86_400_000) },
+        { organizationId: membership.organization_id, userId: session.user.id, creatorRole: membership.role, name, scopes: [scope], expiresAt: new Date(now + days * 86_400_000) },
         { hashSecret: deps.hashSecret, maxLifetimeDays: deps.maxLifetimeDays, now },
       );
       ctx.cookies.set(flashCookie, encryptString(deps.flashKey, JSON.stringify({ name, key }), flashContext(session.sessionUid)), {
@@ -120,7 +120,7 @@ export function apiKeysAccount(deps: ApiKeysAccountDeps): { section: AccountSect
   router.post('/account/api-keys/:id/revoke', async (ctx) => {
     const { session } = await requireSession(ctx);
     const id = ctx.params.id!;
-    const memberships = await listMembershipsWithNames(deps.knex, session.user.id);
+    const memberships = await listMemberships(deps.knex, session.user.id);
     const now = deps.clock.now();
     for (const m of memberships) {
       const key = /^[0-9a-f-]{36}$/i.test(id) ? await findApiKey(deps.knex, m.organization_id, id) : undefined;

@@ -10,11 +10,3 @@ export async function listKeysOfUser(knex: Knex, userId: string): Promise<ApiKey
     .limit(100)
     .select(apiKeyColumns);
 }
-
-export async function listMembershipsWithNames(knex: Knex, userId: string): Promise<Array<{ organization_id: string; name: string; role: string }>> {
-  return knex('memberships')
-    .join('organizations', 'organizations.id', 'memberships.organization_id')
-    .where('memberships.user_id', userId)
-    .orderBy('memberships.created_at')
-    .select('memberships.organization_id', 'organizations.name', 'memberships.role');
-}

@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import { renderConsent, renderLogin } from '../../../views/index.js';
 import { AppError } from '../../shared/errors.js';
-import { findUserById, listMemberships } from '../accounts/account-rows.js';
+import { findUserById } from '../../db/accounts.js';
+import { listOrganizationsOfUser } from '../accounts/account-rows.js';
 import { authenticate } from '../accounts/authenticate.js';
 import type { LoginThrottle } from '../accounts/login-throttle.js';
 import type { Csrf } from '../http/csrf.js';
@@ -58,7 +59,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       ctx.status = 303;
       return ctx.redirect(await approveFirstParty(provider, interaction, accountId));
     }
-    const memberships = await listMemberships(deps.knex, accountId);
+    const memberships = await listOrganizationsOfUser(deps.knex, accountId);
     if (memberships.length === 0) throw new AppError('forbidden', 'Your account does not belong to any organization, so it cannot authorize applications.');
 
     const remembered = await rememberedConsent(deps.knex, provider, interaction, client, memberships);
@@ -137,7 +138,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     if (decision !== 'allow') throw new AppError('invalid_request', 'Choose Allow or Deny.');
     const accountId = interaction.session.accountId;
     const client = await provider.Client.find(interaction.params.client_id as string);
-    const organization = (await listMemberships(deps.knex, accountId)).find((m) => m.organizationId === single(form, 'organization'));
+    const organization = (await listOrganizationsOfUser(deps.knex, accountId)).find((m) => m.organizationId === single(form, 'organization'));
     if (!client) throw new AppError('invalid_request', 'The application no longer exists.');
     if (!organization) throw new AppError('invalid_request', 'Choose one of your organizations.');
     ctx.status = 303;

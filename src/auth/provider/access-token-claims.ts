@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { errors, type AccessToken, type ClientCredentials, type JWTStructured, type KoaContextWithOIDC } from 'oidc-provider';
 import { highestRole, lowerRole, type Role } from '../../contract/roles.js';
-import { findMembershipRole } from '../accounts/account-rows.js';
+import { findActiveMembershipRole } from '../../db/accounts.js';
 import { findGrantOrganization } from '../storage/oidc-rows.js';
 import { clientExtras } from './client-extras.js';
 import { tokenScopeClaim } from './scopes.js';
@@ -26,7 +26,7 @@ export function createAccessTokenCustomizer(knex: Knex) {
     const organizationId = await findGrantOrganization(knex, grantId);
     if (!organizationId) throw new errors.InvalidGrant('grant has no organization');
     // A refresh after a demotion must not keep the old role (DESIGN.md: never above the user's role).
-    const currentRole = await findMembershipRole(knex, at.accountId, organizationId);
+    const currentRole = await findActiveMembershipRole(knex, organizationId, at.accountId);
     if (!currentRole) throw new errors.InvalidGrant('the user is no longer a member of the organization');
     // Asking for no role asks for what the grant holds (provider/scopes.ts effectiveRole): when a
     // remembered consent let the request through without our consent step, the grant says it.

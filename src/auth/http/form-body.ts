@@ -11,14 +11,16 @@ export async function readForm(ctx: Context): Promise<URLSearchParams> {
   return new URLSearchParams(await readRawBody(ctx));
 }
 
+/** The request body as text, at most 16 KiB (forms here, and the seed-001 token API's JSON). */
 export async function readRawBody(ctx: Context): Promise<string> {
+  const tooLarge = () => new AppError('payload_too_large', `The request body may be at most ${LIMIT} bytes.`);
   const declared = Number(ctx.get('content-length') || '0');
-  if (declared > LIMIT) throw new AppError('payload_too_large', 'The form is too large.');
+  if (declared > LIMIT) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > LIMIT) throw new AppError('payload_too_large', 'The form is too large.');
+    if (size > LIMIT) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -1,11 +1,11 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
+import { readRawBody } from '../http/form-body.js';
 import type { SignInThrottle } from './throttle.js';
 import type { TokenService } from './service.js';
 
 export const TOKEN_API_PATH = '/v2/auth/token';
-const bodyLimit = 8 * 1024;
 
 const signInBody = z.strictObject({
   email: z.string().trim().min(1, 'is required').max(254),
@@ -76,17 +76,9 @@ async function readJson(ctx: ParameterizedContext): Promise<unknown> {
   if (!ctx.is('application/json')) {
     throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
   }
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > bodyLimit) throw new AppError('payload_too_large', `The body may be at most ${bodyLimit} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > bodyLimit) throw new AppError('payload_too_large', `The body may be at most ${bodyLimit} bytes.`);
-    chunks.push(chunk);
-  }
+  const text = await readRawBody(ctx);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw new AppError('invalid_request', 'The body is not valid JSON.');
   }

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, errors as joseErrors, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 import type { Knex } from 'knex';
 import type { Role } from '../../contract/roles.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
-import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { loadSigningKeys, SIGNING_KEYS_CHANNEL } from '../keys/signing-keys.js';
-import { listLiveKeys } from '../keys/signing-key-rows.js';
 
 /** `client_id` of tokens from the seed-001 endpoint: Gatehouse's own first-party clients. */
 export const FIRST_PARTY_CLIENT_ID = 'gatehouse-first-party';
@@ -16,13 +14,10 @@ export const FIRST_PARTY_CLIENT_ID = 'gatehouse-first-party';
 export interface AccessTokenSigner {
   /** A JWT access token of the same shape as the OAuth ones (RFC 9068), verified by the gateway the same way. */
   sign(subject: { userId: string; organizationId: string; role: Role; familyId: string }): Promise<{ token: string; expiresAt: number }>;
-  /** Verifies one of our access tokens; `token_expired` (seed 001) or `invalid_auth` otherwise. */
-  verify(token: string): Promise<JWTPayload>;
 }
 
 interface KeyMaterial {
   signing: { kid: string; key: Awaited<ReturnType<typeof importJWK>> };
-  verifying: ReturnType<typeof createLocalJWKSet>;
   loadedAt: number;
 }
 
@@ -40,12 +35,7 @@ export function createAccessTokenSigner(deps: { knex: Knex; secrets: Secrets; co
     const now = clock.now();
     const { privateJwks } = await loadSigningKeys({ knex: deps.knex, secrets: deps.secrets, config, now: () => now });
     const current = privateJwks.find((jwk) => jwk.alg === 'ES256') ?? privateJwks[0]!;
-    const rows = await listLiveKeys(deps.knex, new Date(now));
-    return {
-      signing: { kid: current.kid!, key: await importJWK(current, current.alg) },
-      verifying: createLocalJWKSet({ keys: rows.map((row) => row.public_jwk as JWK) }),
-      loadedAt: now,
-    };
+    return { signing: { kid: current.kid!, key: await importJWK(current, current.alg) }, loadedAt: now };
   }
 
   async function keys(): Promise<KeyMaterial> {
@@ -71,26 +61,6 @@ export function createAccessTokenSigner(deps: { knex: Knex; secrets: Secrets; co
         .setExpirationTime(expiresAt)
         .sign(signing.key);
       return { token, expiresAt: expiresAt * 1000 };
-    },
-    async verify(token) {
-      const { verifying } = await keys();
-      try {
-        const { payload } = await jwtVerify(token, verifying, {
-          algorithms: ['ES256', 'RS256'],
-          issuer: config.PUBLIC_URL,
-          audience: config.API_AUDIENCE,
-          typ: 'at+jwt',
-          currentDate: new Date(clock.now()),
-        });
-        return payload;
-      } catch (err) {
-        if (err instanceof joseErrors.JWTExpired) {
-          throw new AppError('token_expired', 'The access token has expired; refresh it with POST /v2/auth/token.', {
-            status: config.GATEWAY_EXPIRED_TOKEN_STATUS,
-          });
-        }
-        throw new AppError('invalid_auth', 'The access token is not valid.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
-      }
     },
     close: off,
   };

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Runtime } from '../../shared/runtime.js';
+import { createAccessTokenVerifier } from '../tokens/verify-access-token.js';
 import { createAccessTokenSigner } from './access-tokens.js';
 import { tokenApi } from './router.js';
 import { createTokenService } from './service.js';
@@ -11,7 +12,8 @@ export { TOKEN_API_PATH } from './router.js';
 export function createTokenApi(runtime: Runtime): { middleware: Middleware; close(): void } {
   const { config } = runtime;
   const signer = createAccessTokenSigner({ knex: runtime.db.knex, secrets: runtime.secrets, config, clock: runtime.clock, bus: runtime.bus });
-  const service = createTokenService({ knex: runtime.db.knex, bus: runtime.bus, clock: runtime.clock, config, signer });
+  const verifyAccessToken = createAccessTokenVerifier({ knex: runtime.db.knex, clock: runtime.clock, config });
+  const service = createTokenService({ knex: runtime.db.knex, bus: runtime.bus, clock: runtime.clock, config, signer, verifyAccessToken });
   const throttle = createSignInThrottle({
     redis: runtime.redis,
     keyPrefix: config.REDIS_KEY_PREFIX,

@@ -7,6 +7,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
 import { AppError } from '../../shared/errors.js';
 import { verifyPassword } from '../../shared/password.js';
+import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
 import type { AccessTokenSigner } from './access-tokens.js';
 import { consumeRefreshToken, findRefreshToken, insertRefreshToken, revokeRefreshFamily, type RefreshTokenRow } from './refresh-token-rows.js';
 
@@ -25,6 +26,8 @@ export interface TokenServiceDeps {
   clock: Clock;
   config: Config;
   signer: AccessTokenSigner;
+  /** The auth server's verifier of our JWT access tokens (signature, claims, expiry, revocation). */
+  verifyAccessToken: AccessTokenVerifier;
 }
 
 const badCredentials = () => new AppError('invalid_credentials', 'The email or password is not correct.');
@@ -109,7 +112,16 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     /** `GET /v2/auth/token?refreshToken=…` with the current, unexpired token as Bearer. */
     async refreshWithBearer(refreshToken: string, bearer: string): Promise<TokenResponse> {
-      const claims = await deps.signer.verify(bearer);
+      const claims = await deps.verifyAccessToken(bearer);
+      if (!claims) {
+        // Seed 001: after expiry, refresh with POST and the clientId instead.
+        if (await deps.verifyAccessToken(bearer, { ignoreExpiry: true })) {
+          throw new AppError('token_expired', 'The access token has expired; refresh it with POST /v2/auth/token and the clientId.', {
+            status: config.GATEWAY_EXPIRED_TOKEN_STATUS,
+          });
+        }
+        throw new AppError('invalid_auth', 'The access token is not valid.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+      }
       return rotate(refreshToken, (row) => {
         if (claims.sub !== row.user_id || claims.gid !== row.family_id) throw badRefreshToken();
       });

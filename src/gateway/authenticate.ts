@@ -29,8 +29,8 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
   const callers = new Lru<string, { caller: Caller; at: number }>(10_000);
 
   /** A key resolved within the last second (only a well-formed key was ever stored). */
-  function cachedKeyCaller(key: string): Caller | undefined {
-    const hit = callers.get(createHash('sha256').update(key).digest('base64url'));
+  function freshCaller(hash: string): Caller | undefined {
+    const hit = callers.get(hash);
     return hit && Date.now() - hit.at < ttl ? hit.caller : undefined;
   }
 
@@ -42,9 +42,9 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
 
   async function byApiKey(key: string): Promise<Caller> {
     if (!isWellFormedApiKey(key)) throw invalidToken('api_key_malformed', 'The API key is malformed.');
-    const hash = createHash('sha256').update(key).digest('base64url');
-    const hit = callers.get(hash);
-    if (hit && Date.now() - hit.at < ttl) return hit.caller;
+    const hash = keyHash(key);
+    const cached = freshCaller(hash);
+    if (cached) return cached;
     if (!deps.apiKeys) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
     let pending = resolving.get(hash);
     if (!pending) {
@@ -87,12 +87,9 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
       return value.startsWith('ghk_') ? byApiKey(value) : deps.verifyToken(value);
     }
     if (scheme === 'Basic') {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon === -1 || colon !== decoded.length - 1) {
-        throw invalidToken('api_key_malformed', 'HTTP Basic carries an API key as the username and an empty password.');
-      }
-      return byApiKey(decoded.slice(0, colon));
+      const key = basicKey(value);
+      if (key === undefined) throw invalidToken('api_key_malformed', 'HTTP Basic carries an API key as the username and an empty password.');
+      return byApiKey(key);
     }
     throw invalidToken('malformed', 'The Authorization scheme is not supported; use Bearer or Basic.');
   }
@@ -107,15 +104,24 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
       if (query !== '' || authorization === undefined || countAuthorization(rawHeaders) > 1) return undefined;
       if (authorization.startsWith('Bearer ')) {
         const value = authorization.slice(7).trim();
-        return value.startsWith('ghk_') ? cachedKeyCaller(value) : deps.verifyToken.cached(value);
+        return value.startsWith('ghk_') ? freshCaller(keyHash(value)) : deps.verifyToken.cached(value);
       }
       if (authorization.startsWith('Basic ')) {
-        const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-        return decoded.endsWith(':') && decoded.indexOf(':') === decoded.length - 1 ? cachedKeyCaller(decoded.slice(0, -1)) : undefined;
+        const key = basicKey(authorization.slice(6).trim());
+        return key === undefined ? undefined : freshCaller(keyHash(key));
       }
       return undefined;
     },
   });
+}
+
+const keyHash = (key: string) => createHash('sha256').update(key).digest('base64url');
+
+/** Seed 000: the key is the Basic username and the password is empty (`KEY:`); else undefined. */
+function basicKey(encoded: string): string | undefined {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon !== -1 && colon === decoded.length - 1 ? decoded.slice(0, colon) : undefined;
 }
 
 function countAuthorization(rawHeaders: readonly string[]): number {

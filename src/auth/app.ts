@@ -11,6 +11,7 @@ import { ROUTES } from './provider/configuration.js';
 import { plainImplicitRequest } from './provider/plain-implicit.js';
 import { createAuthExtensions } from './routes.js';
 import { createAuthServices } from './services.js';
+import { withRequestGrants } from './storage/request-grants.js';
 import { startSweeper } from './storage/sweeper.js';
 import { tokenEndpoints } from './tokens/token-endpoints.js';
 
@@ -59,7 +60,7 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
     let handler = handlers.get(provider);
     if (!handler) handlers.set(provider, (handler = provider.callback()));
     ctx.respond = false;
-    await handler(ctx.req, ctx.res);
+    await withRequestGrants(() => handler(ctx.req, ctx.res));
   });
 
   const sweeper = startSweeper({ knex, clock: runtime.clock, intervalMs: config.OIDC_SWEEP_INTERVAL_SECONDS * 1000, logger: services.log });

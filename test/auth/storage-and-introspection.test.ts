@@ -2,9 +2,13 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeEverythingOfUser } from '../../src/auth/grants/revoke-grant.js';
+import { createAccessTokenCustomizer } from '../../src/auth/provider/access-token-claims.js';
 import { createAdapterFactory } from '../../src/auth/storage/adapter.js';
+import { deleteRowsOfGrant, setGrantOrganization } from '../../src/auth/storage/oidc-rows.js';
+import { withRequestGrants } from '../../src/auth/storage/request-grants.js';
 import { startSweeper } from '../../src/auth/storage/sweeper.js';
 import type { OwnedRuntime } from '../../src/cli/runtime.js';
+import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { createTestRuntime, startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { codeFlow, createUser, defaultOrganizationId, discover, registerClient } from './helpers/oauth.js';
 import { UserAgent } from './helpers/user-agent.js';
@@ -54,6 +58,31 @@ describe('OIDC storage adapter on the real database', () => {
     expect(rejected.every((r) => (r.reason as { error?: string }).error === 'invalid_grant')).toBe(true);
     expect(replays.filter((g) => g === 'g-race')).toHaveLength(19);
     expect(await codes.find('race')).toMatchObject({ consumed: expect.any(Number) });
+  });
+
+  it('shapes the winner\'s access token even when a replay deleted its grant after it was read', async () => {
+    const knex = runtime.db.knex;
+    const organizationId = (await insertOrganization(knex, { name: 'window' })).id;
+    const user = (await insertUser(knex, { email: 'window@example.test', passwordHash: null })).id;
+    await insertMembership(knex, { userId: user, organizationId, role: 'agent' });
+    await adapter('Grant').upsert('g-window', { kind: 'Grant', accountId: user, clientId: 'c' } as never, 60);
+    await setGrantOrganization(knex, 'g-window', organizationId);
+    const customize = createAccessTokenCustomizer(knex);
+    const shape = () => {
+      const jwt = { header: {}, payload: { aud: 'x' } as Record<string, unknown> };
+      const ctx = { oidc: { entities: {}, params: { scope: 'openid agent' } } };
+      const token = { kind: 'AccessToken', grantId: 'g-window', accountId: user, scope: 'openid agent' };
+      return customize(ctx as never, token as never, jwt as never).then(() => jwt.payload);
+    };
+    await expect(
+      withRequestGrants(async () => {
+        await adapter('Grant').find('g-window'); // the provider's validateGrant, before the consume
+        await deleteRowsOfGrant(knex, 'g-window'); // a losing replay revokes the grant
+        return shape();
+      }),
+    ).resolves.toMatchObject({ org: organizationId, gid: 'g-window', scope: 'agent openid' });
+    // Outside a request that read it, the deleted grant has no organization.
+    await expect(shape()).rejects.toMatchObject({ error: 'invalid_grant', error_detail: 'grant has no organization' });
   });
 
   it('hides expired rows and the sweeper deletes them', async () => {

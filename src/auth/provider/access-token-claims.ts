@@ -3,6 +3,7 @@ import { errors, type AccessToken, type ClientCredentials, type JWTStructured, t
 import { highestRole, lowerRole, type Role } from '../../contract/roles.js';
 import { findActiveMembershipRole } from '../../db/accounts.js';
 import { findGrantOrganization } from '../storage/oidc-rows.js';
+import { rememberedGrantOrganization } from '../storage/request-grants.js';
 import { clientExtras } from './client-extras.js';
 import { tokenScopeClaim } from './scopes.js';
 
@@ -23,7 +24,7 @@ export function createAccessTokenCustomizer(knex: Knex) {
     }
     const at = token as AccessToken;
     const grantId = at.grantId!;
-    const organizationId = await findGrantOrganization(knex, grantId);
+    const organizationId = rememberedGrantOrganization(grantId) ?? (await findGrantOrganization(knex, grantId));
     if (!organizationId) throw new errors.InvalidGrant('grant has no organization');
     // A refresh after a demotion must not keep the old role (DESIGN.md: never above the user's role).
     const currentRole = await findActiveMembershipRole(knex, organizationId, at.accountId);

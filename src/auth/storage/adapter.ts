@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../../shared/clock.js';
 import { consumeRow, deleteRow, deleteRowsOfModelAndGrant, findRow, upsertRow } from './oidc-rows.js';
+import { rememberGrantOrganization } from './request-grants.js';
 
 export interface AdapterDeps {
   knex: Knex;
@@ -37,13 +38,15 @@ export function createAdapterFactory(deps: AdapterDeps): (model: string) => Adap
     },
     async find(id) {
       if (model === 'Client') return deps.findClient(id);
-      return findRow(knex, model, { id }, now());
+      const row = await findRow(knex, model, { id }, now());
+      if (row?.organizationId) rememberGrantOrganization(id, row.organizationId);
+      return row?.payload;
     },
     async findByUid(uid) {
-      return findRow(knex, model, { uid }, now());
+      return (await findRow(knex, model, { uid }, now()))?.payload;
     },
     async findByUserCode(userCode) {
-      return findRow(knex, model, { user_code: userCode }, now());
+      return (await findRow(knex, model, { user_code: userCode }, now()))?.payload;
     },
     async consume(id) {
       const result = await consumeRow(knex, model, id, now());

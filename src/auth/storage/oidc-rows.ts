@@ -7,6 +7,7 @@ interface OidcRow {
   payload: AdapterPayload;
   consumed_at: Date | null;
   expires_at: Date | null;
+  organization_id: string | null;
 }
 
 export async function upsertRow(knex: Knex, model: string, id: string, payload: AdapterPayload, expiresAt: Date | null): Promise<void> {
@@ -27,14 +28,23 @@ export async function upsertRow(knex: Knex, model: string, id: string, payload: 
     .merge(['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'client_id', 'expires_at']);
 }
 
-/** The payload, with `consumed` set from the column so a concurrent consume is always seen. */
-export async function findRow(knex: Knex, model: string, where: { id?: string; uid?: string; user_code?: string }, now: Date): Promise<AdapterPayload | undefined> {
+/**
+ * The payload, with `consumed` set from the column so a concurrent consume is always seen, and
+ * the organization a grant was consented for (null for every other model).
+ */
+export async function findRow(
+  knex: Knex,
+  model: string,
+  where: { id?: string; uid?: string; user_code?: string },
+  now: Date,
+): Promise<{ payload: AdapterPayload; organizationId: string | null } | undefined> {
   const row = await knex('oidc_models')
     .where({ model, ...where })
     .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
-    .first<OidcRow | undefined>('payload', 'consumed_at', 'expires_at');
+    .first<OidcRow | undefined>('payload', 'consumed_at', 'expires_at', 'organization_id');
   if (!row) return undefined;
-  return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+  const payload = row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+  return { payload, organizationId: row.organization_id };
 }
 
 /**

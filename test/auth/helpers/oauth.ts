@@ -82,8 +82,17 @@ export async function obtainCode(gatehouse: TestGatehouse, options: { clientId: 
 }
 
 /** A raw token request, so tests see the exact status and body. */
-export async function tokenRequest(gatehouse: TestGatehouse, body: Record<string, string>, basic?: { id: string; secret: string }) {
-  const res = await fetch(`${gatehouse.url}/oauth2/token`, {
+export function tokenRequest(gatehouse: TestGatehouse, body: Record<string, string>, basic?: { id: string; secret: string }) {
+  return formPost(gatehouse, '/oauth2/token', body, basic);
+}
+
+/** RFC 7662 introspection, authenticated as the client. */
+export async function introspect(gatehouse: TestGatehouse, token: string, client: { id: string; secret: string }) {
+  return (await formPost(gatehouse, '/oauth2/introspect', { token }, client)).body;
+}
+
+async function formPost(gatehouse: TestGatehouse, path: string, body: Record<string, string>, basic?: { id: string; secret: string }) {
+  const res = await fetch(`${gatehouse.url}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',

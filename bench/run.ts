@@ -261,9 +261,16 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
     ...(scratch.url ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '' }),
     GATEWAY_ACCESS_LOG: 'false', RATE_LIMIT_ADMIN: '1000000000', RATE_LIMIT_ORGANIZATION: '1000000000',
   });
+  // Gatehouse runs as `npm start` runs it: the tsc build, by bin/gatehouse.js (not tsx, whose
+  // esbuild transform wraps every per-request closure in a naming helper).
+  const built = new Set<string>();
   async function gatehouse(workers: number, cwd = process.cwd(), extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+    if (!built.has(cwd)) {
+      execFileSync(process.execPath, [path.join(cwd, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd, stdio: 'inherit' });
+      built.add(cwd);
+    }
     const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/bin.ts', 'start', '--role', 'gateway', ...(workers > 1 ? ['--workers', String(workers)] : [])], {
+    const child = spawn(process.execPath, [...nodeArgs, 'bin/gatehouse.js', 'start', '--role', 'gateway', ...(workers > 1 ? ['--workers', String(workers)] : [])], {
       cwd,
       env: { ...process.env, ...gatehouseEnv(port), ...extraEnv },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -32,6 +32,12 @@ const touchIntervalMs = 60_000;
  * briefly (unknown keys too, so a flood of well-formed guesses cannot hammer the database), and
  * dropped on revocation events for the key or its creator, so a revoked key stops at once and a
  * demoted creator's keys shrink with the next lookup.
+ *
+ * A lookup older than the TTL is refreshed in the background while the requests of that moment
+ * still answer from it (one refresh per key at a time); only one older than twice the TTL makes
+ * a request wait for the database. A busy key so never stalls every connection on a query each
+ * TTL, and nothing is served more than twice the TTL old: with the database away, the key's
+ * requests get 503 once its lookup is that old.
  */
 export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyResolver & { close(): void } {
   const { knex, bus, clock, logger, hashSecret } = options;
@@ -40,6 +46,10 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
   const hashesByKeyId = new Map<string, string>();
   const hashesByUser = new Map<string, Set<string>>();
   const lastTouched = new Map<string, number>();
+  const refreshing = new Map<string, Promise<CacheEntry>>();
+  // A revocation starts a new generation: a lookup begun before it may have read the old row and
+  // is not kept.
+  let generation = 0;
 
   function remember(hash: string, entry: CacheEntry): void {
     cache.set(hash, entry);
@@ -52,14 +62,32 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
   }
 
   function forget(keyId: string): void {
+    generation += 1;
     const hash = hashesByKeyId.get(keyId);
     if (hash) cache.delete(hash);
     hashesByKeyId.delete(keyId);
   }
 
   function forgetUser(userId: string): void {
+    generation += 1;
     for (const hash of hashesByUser.get(userId) ?? []) cache.delete(hash);
     hashesByUser.delete(userId);
+  }
+
+  /** One database lookup per key at a time, shared by whoever asks meanwhile. */
+  function refresh(hash: string): Promise<CacheEntry> {
+    let pending = refreshing.get(hash);
+    if (pending) return pending;
+    const started = generation;
+    pending = findApiKeyByHash(knex, hash)
+      .then((credential) => {
+        const entry = { credential, fetchedAt: clock.now() };
+        if (started === generation) remember(hash, entry);
+        return entry;
+      })
+      .finally(() => refreshing.delete(hash));
+    refreshing.set(hash, pending);
+    return pending;
   }
 
   const unsubscribe = bus.subscribe(REVOCATION_CHANNEL, (message) => {
@@ -94,9 +122,10 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
       const now = clock.now();
       const hash = hashApiKey(key, hashSecret);
       let entry = cache.get(hash);
-      if (!entry || now - entry.fetchedAt >= ttl) {
-        entry = { credential: await findApiKeyByHash(knex, hash), fetchedAt: now };
-        remember(hash, entry);
+      if (!entry || now - entry.fetchedAt >= 2 * ttl) {
+        entry = await refresh(hash);
+      } else if (now - entry.fetchedAt >= ttl) {
+        refresh(hash).catch((err: unknown) => logger.warn({ err }, 'could not refresh an API-key lookup; serving the previous one'));
       }
       if (!entry.credential) return undefined;
       const identity = toIdentity(entry.credential, now);

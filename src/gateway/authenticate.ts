@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { isWellFormedApiKey, type ApiKeyResolver } from '../contract/api-key.js';
+import { sha256 } from '../shared/digest.js';
 import { AppError } from '../shared/errors.js';
 import { AuthFailure, invalidToken } from './auth-error.js';
 import type { Caller } from './caller.js';
@@ -42,7 +42,7 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
 
   async function byApiKey(key: string): Promise<Caller> {
     if (!isWellFormedApiKey(key)) throw invalidToken('api_key_malformed', 'The API key is malformed.');
-    const hash = keyHash(key);
+    const hash = sha256(key);
     const cached = freshCaller(hash);
     if (cached) return cached;
     if (!deps.apiKeys) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
@@ -104,18 +104,16 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
       if (query !== '' || authorization === undefined || countAuthorization(rawHeaders) > 1) return undefined;
       if (authorization.startsWith('Bearer ')) {
         const value = authorization.slice(7).trim();
-        return value.startsWith('ghk_') ? freshCaller(keyHash(value)) : deps.verifyToken.cached(value);
+        return value.startsWith('ghk_') ? freshCaller(sha256(value)) : deps.verifyToken.cached(value);
       }
       if (authorization.startsWith('Basic ')) {
         const key = basicKey(authorization.slice(6).trim());
-        return key === undefined ? undefined : freshCaller(keyHash(key));
+        return key === undefined ? undefined : freshCaller(sha256(key));
       }
       return undefined;
     },
   });
 }
-
-const keyHash = (key: string) => createHash('sha256').update(key).digest('base64url');
 
 /** Seed 000: the key is the Basic username and the password is empty (`KEY:`); else undefined. */
 function basicKey(encoded: string): string | undefined {

@@ -21,10 +21,16 @@ import { AppError } from '../shared/errors.js';
  */
 export interface RateCheck {
   /** Policy name shown in the headers: `principal`, `organization`, `ip`, `token`, `login` */
-  policy: string;
-  key: string;
-  points: number;
-  cost: number;
+  readonly policy: string;
+  readonly key: string;
+  readonly points: number;
+  readonly cost: number;
+  /** `policy:points:key`: the counter's name, made once with the check (see rateCheck). */
+  readonly id: string;
+}
+
+export function rateCheck(policy: string, key: string, points: number, cost: number): RateCheck {
+  return { policy, key, points, cost, id: `${policy}:${points}:${key}` };
 }
 
 export interface RateLimitOutcome {
@@ -191,7 +197,7 @@ export function createRateLimits(options: {
   function consumeOne(check: RateCheck): Counted | Promise<Counted> {
     const cost = Math.max(1, Math.ceil(check.cost));
     if (!redis) return memoryConsume(check, cost);
-    const id = `${check.policy}:${check.points}:${check.key}`;
+    const id = check.id;
     const now = options.clock.now();
     const lease = leaseFor(id, now);
     if (lease.endsAt > now && lease.local >= cost && !lease.pending) return takeLocal(check, lease, cost, now);

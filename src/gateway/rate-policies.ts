@@ -2,7 +2,7 @@ import type { Operation } from '../contract/operation.js';
 import type { Role } from '../contract/roles.js';
 import type { Config } from '../shared/config/index.js';
 import type { Caller } from './caller.js';
-import type { RateCheck } from './limit-rate.js';
+import { rateCheck, type RateCheck } from './limit-rate.js';
 
 /**
  * Which limits a request counts against (issue 5 "Rate limits"): an authenticated API call
@@ -33,27 +33,30 @@ function rolePoints(config: Config, role: Role | undefined): number {
   }
 }
 
-export function apiRateChecks(config: Config, operation: Operation, caller: Caller | undefined, ip: string): RateCheck[] {
+// A caller's checks depend only on it, the operation's cost and the configuration: they are made
+// once per cached caller and cost (callers are per gateway, as is its configuration).
+const callerChecks = new WeakMap<Caller, Map<number, readonly RateCheck[]>>();
+
+export function apiRateChecks(config: Config, operation: Operation, caller: Caller | undefined, ip: string): readonly RateCheck[] {
   const cost = operation.cost;
-  if (!caller) return [{ policy: 'ip', key: `ip:${ip}`, points: config.RATE_LIMIT_ANONYMOUS, cost }];
+  if (!caller) return [rateCheck('ip', `ip:${ip}`, config.RATE_LIMIT_ANONYMOUS, cost)];
+  let byCost = callerChecks.get(caller);
+  let checks = byCost?.get(cost);
+  if (checks) return checks;
   const { identity } = caller;
   const principal =
     identity.key_id !== undefined ? `key:${identity.key_id}`
     : identity.kind === 'client' ? `client:${identity.client_id ?? identity.sub}`
     : `user:${identity.sub}:${identity.client_id ?? ''}`;
   const points = (identity.key_id !== undefined ? perKeyLimits(config).get(identity.key_id) : undefined) ?? rolePoints(config, identity.role);
-  return [
-    { policy: 'principal', key: principal, points, cost },
-    { policy: 'organization', key: `org:${identity.org}`, points: config.RATE_LIMIT_ORGANIZATION, cost },
-  ];
+  checks = [rateCheck('principal', principal, points, cost), rateCheck('organization', `org:${identity.org}`, config.RATE_LIMIT_ORGANIZATION, cost)];
+  if (!byCost) callerChecks.set(caller, (byCost = new Map()));
+  byCost.set(cost, checks);
+  return checks;
 }
 
 export function authRouteChecks(config: Config, method: string, path: string, ip: string): RateCheck[] {
-  if (path === '/oauth2/token' || path === '/v2/auth/token') {
-    return [{ policy: 'token', key: `ip:${ip}`, points: config.RATE_LIMIT_TOKEN_ENDPOINT, cost: 1 }];
-  }
-  if (method === 'POST' && path.startsWith('/interaction/')) {
-    return [{ policy: 'login', key: `ip:${ip}`, points: config.RATE_LIMIT_LOGIN, cost: 1 }];
-  }
-  return [{ policy: 'ip', key: `ip:${ip}`, points: config.RATE_LIMIT_ANONYMOUS, cost: 1 }];
+  if (path === '/oauth2/token' || path === '/v2/auth/token') return [rateCheck('token', `ip:${ip}`, config.RATE_LIMIT_TOKEN_ENDPOINT, 1)];
+  if (method === 'POST' && path.startsWith('/interaction/')) return [rateCheck('login', `ip:${ip}`, config.RATE_LIMIT_LOGIN, 1)];
+  return [rateCheck('ip', `ip:${ip}`, config.RATE_LIMIT_ANONYMOUS, 1)];
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { roleFromScope } from '../contract/roles.js';
 import type { Clock } from '../shared/clock.js';
+import { sha256 } from '../shared/digest.js';
 import { AuthFailure, invalidToken } from './auth-error.js';
 import type { Caller } from './caller.js';
 import type { JwksCache } from './jwks.js';
@@ -52,10 +52,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     return cached;
   }
-  const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
   async function verifyToken(token: string): Promise<Caller> {
-    const hash = hashOf(token);
+    const hash = sha256(token);
     const cached = fromCache(hash);
     if (cached) return cached;
 
@@ -93,7 +92,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     cache.set(hash, caller);
     return caller;
   }
-  return Object.assign(verifyToken, { cached: (token: string) => fromCache(hashOf(token)) });
+  return Object.assign(verifyToken, { cached: (token: string) => fromCache(sha256(token)) });
 }
 
 function translate(err: unknown, expired: () => AuthFailure): unknown {

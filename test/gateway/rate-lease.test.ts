@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createRedis, type Redis } from '../../src/shared/redis.js';
-import { createRateLimits, type RateCheck, type RateLimits } from '../../src/gateway/limit-rate.js';
+import { createRateLimits, rateCheck, type RateCheck, type RateLimits } from '../../src/gateway/limit-rate.js';
 import { startOwnRedis } from './harness.js';
 
 // The Redis lease of limit-rate.ts: two "processes" (two limiters, two connections) share a key.
@@ -47,7 +47,7 @@ describe('rate limits leased from Redis in blocks', () => {
     const prefix = `lease-${Date.now()}:`;
     const a = await process(prefix, 10);
     const b = await process(prefix, 10);
-    const check: RateCheck = { policy: 'principal', key: 'user:u1:c', points: 100, cost: 1 };
+    const check = rateCheck('principal', 'user:u1:c', 100, 1);
     let count = 0;
     for (let i = 0; i < 150; i++) if (await admitted(i % 2 ? a.limits : b.limits, [check])) count += 1;
     expect(count).toBe(100);
@@ -60,8 +60,8 @@ describe('rate limits leased from Redis in blocks', () => {
     const prefix = `lease-shrink-${Date.now()}:`;
     const a = await process(prefix, 40);
     const b = await process(prefix, 40);
-    const principal: RateCheck = { policy: 'principal', key: 'user:u2:c', points: 10, cost: 3 };
-    const organization: RateCheck = { policy: 'organization', key: 'org:o2', points: 1_000, cost: 3 };
+    const principal = rateCheck('principal', 'user:u2:c', 10, 3);
+    const organization = rateCheck('organization', 'org:o2', 1_000, 3);
     // Blocks of 4 points: a takes 4 (spends 3), b takes 4 (3), a needs 2 more and gets them (10 reached).
     expect(await admitted(a.limits, [principal, organization])).toBe(true);
     expect(await admitted(b.limits, [principal, organization])).toBe(true);
@@ -82,7 +82,7 @@ describe('rate limits leased from Redis in blocks', () => {
     const prefix = `lease-small-${Date.now()}:`;
     const a = await process(prefix, 5);
     const b = await process(prefix, 5);
-    const check: RateCheck = { policy: 'principal', key: 'user:u3:c', points: 6, cost: 1 };
+    const check = rateCheck('principal', 'user:u3:c', 6, 1);
     const statuses: boolean[] = [];
     for (let i = 0; i < 7; i++) statuses.push(await admitted(i % 2 ? a.limits : b.limits, [check]));
     expect(statuses).toEqual([true, true, true, true, true, true, false]);

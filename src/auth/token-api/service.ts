@@ -1,10 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { findUserByEmail, findUserById, listMemberships, type MembershipRow, type UserRow } from '../../db/accounts.js';
 import { revoke } from '../../db/revocations.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
+import { sha256 } from '../../shared/digest.js';
 import { AppError } from '../../shared/errors.js';
 import { verifyPassword } from '../../shared/password.js';
 import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
@@ -35,8 +36,6 @@ const badRefreshToken = () => new AppError('invalid_refresh_token', 'The refresh
 // Seed 001: `<user id>.<random>`; 40 random bytes as 80 hex characters, as in the seed's example.
 const refreshTokenShape = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([0-9a-f]{80})$/;
 
-const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('base64url');
-
 export function createTokenService(deps: TokenServiceDeps) {
   const { knex, clock, config } = deps;
 
@@ -46,7 +45,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       familyId,
       userId: user.id,
       organizationId: membership.organization_id,
-      secretHash: hashRefreshToken(refreshToken),
+      secretHash: sha256(refreshToken),
       expiresAt: new Date(clock.now() + config.REFRESH_TOKEN_TTL_SECONDS * 1000),
     });
     const { token } = await deps.signer.sign({ userId: user.id, organizationId: membership.organization_id, role: membership.role, familyId });
@@ -66,7 +65,7 @@ export function createTokenService(deps: TokenServiceDeps) {
    */
   async function rotate(refreshToken: string, check: (row: RefreshTokenRow, user: UserRow) => void): Promise<TokenResponse> {
     if (!refreshTokenShape.test(refreshToken)) throw badRefreshToken();
-    const hash = hashRefreshToken(refreshToken);
+    const hash = sha256(refreshToken);
     const found = await findRefreshToken(knex, hash);
     if (!found) throw badRefreshToken();
     const user = await findUserById(knex, found.user_id);

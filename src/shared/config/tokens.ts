@@ -10,7 +10,7 @@ export const tokensFields = {
   API_KEY_MAX_LIFETIME_DAYS: positiveInt(365)
     .describe('Longest lifetime an API key may be given; a key created without `expiresAt` gets this.'),
   API_KEY_CACHE_TTL_MS: positiveInt(5_000)
-    .describe('How long the gateway reuses an API-key lookup; revocations and role changes drop entries at once.'),
+    .describe('How long the gateway reuses an API-key lookup before refreshing it behind the requests (never one twice this old); revocations and role changes drop entries at once.'),
   TOKEN_API_MAX_FAILURES_PER_EMAIL_IP: positiveInt(10)
     .describe('Failed `/v2/auth/token` sign-ins for one email from one IP before that pair waits TOKEN_API_BLOCK_SECONDS.'),
   TOKEN_API_BLOCK_SECONDS: positiveInt(900).describe('How long a `/v2/auth/token` block lasts; no block is permanent.'),

@@ -3,7 +3,8 @@
  * generator (wrk), one process per contender: direct upstream, nginx (when installed), bare
  * http-proxy, bare undici, Gatehouse with a JWT and with an API key (full pipeline: permission,
  * Redis rate limits high enough not to reject, revocation check), and Gatehouse with --workers 2.
- * Prints a markdown table (req/s, p50/p99, errors, peak RSS, ratio to bare http-proxy).
+ * Prints a markdown table (req/s, p50/p99, errors, peak RSS, CPU time per request of the
+ * contender's own processes, ratio to bare http-proxy).
  *
  * Environment: BENCH_DURATION_S (5), BENCH_CONNECTIONS (64), BENCH_THREADS (1),
  * BENCH_DATABASE_URL or TEST_DATABASE_URL (a Postgres server; a scratch database is created and
@@ -46,6 +47,10 @@ interface Result {
   p99: number;
   errors: number;
   rssMb: number;
+  /** CPU time (user + system) the contender's processes spent per request, µs. */
+  cpuUsPerRequest: number;
+  /** Share of the machine's CPU time (all cores) that was busy during the run, %. */
+  machineBusy: number;
   note?: string;
 }
 
@@ -60,8 +65,18 @@ function freePort(): Promise<number> {
   });
 }
 
-function forkTs(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = fork(path.join(import.meta.dirname, script), args, { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/**
+ * Every node contender runs compiled JavaScript, as `npm start` runs Gatehouse: tsc builds src
+ * and these scripts into dist/ (bench/tsconfig.json), and nothing runs under tsx, whose esbuild
+ * transform wraps named per-request closures in a naming helper.
+ */
+function build(cwd: string, project: string): void {
+  execFileSync(process.execPath, [path.join(cwd, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd, stdio: 'inherit' });
+}
+
+function forkBuilt(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const compiled = path.join(import.meta.dirname, '../dist/bench', script.replace(/\.ts$/, '.js'));
+  const child = fork(compiled, args, { execArgv: [], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
@@ -117,6 +132,29 @@ function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/** CPU time (user + system) of a process and its descendants so far, in µs (from /proc, clock ticks). */
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+function cpuUs(pid: number): number {
+  let ticks = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
+  }
+  return (ticks * 1e6) / ticksPerSecond;
+}
+
+/** Busy and total jiffies of all cores together (/proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy, total: busy + idle! + iowait! };
+}
+
 function ms(value: string): number {
   const match = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
   if (!match) return NaN;
@@ -124,13 +162,14 @@ function ms(value: string): number {
   return match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n;
 }
 
-function wrk(url: string, headers: string[], seconds: number): { rps: number; p50: number; p99: number; errors: number } {
+function wrk(url: string, headers: string[], seconds: number): { rps: number; requests: number; p50: number; p99: number; errors: number } {
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
   const out = execFileSync('wrk', args, { encoding: 'utf8' });
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
     p50: ms(/ 50%\s+(\S+)/.exec(out)?.[1] ?? ''),
     p99: ms(/ 99%\s+(\S+)/.exec(out)?.[1] ?? ''),
     errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
@@ -143,13 +182,24 @@ const wanted = (name: string) => !only || only.some((word) => name.toLowerCase()
 async function measure(name: string, url: string, pid: number, headers: string[], note?: string): Promise<Result | undefined> {
   if (!wanted(name)) return undefined;
   wrk(url, headers, 1); // warm-up: JIT, connection pools, caches
-  let run = wrk(url, headers, duration);
+  const timed = () => {
+    const before = cpuUs(pid);
+    const machine = machineTicks();
+    const out = wrk(url, headers, duration);
+    const after = machineTicks();
+    return {
+      ...out,
+      cpuUsPerRequest: (cpuUs(pid) - before) / Math.max(1, out.requests),
+      machineBusy: (100 * (after.busy - machine.busy)) / Math.max(1, after.total - machine.total),
+    };
+  };
+  let run = timed();
   for (let i = 1; i < repeat; i++) {
-    const again = wrk(url, headers, duration);
+    const again = timed();
     if (again.rps > run.rps) run = again;
   }
   const result = { name, ...run, rssMb: peakRssMb(pid), ...(note ? { note } : {}) };
-  console.error(`  ${name}: ${Math.round(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}`);
+  console.error(`  ${name}: ${Math.round(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req, machine ${run.machineBusy.toFixed(0)} % busy`);
   return result;
 }
 
@@ -202,7 +252,8 @@ async function main(): Promise<void> {
 
   const stubPort = await freePort();
   const stubUrl = `http://127.0.0.1:${stubPort}`;
-  const stub = await forkTs('stub-upstream.ts', [String(stubPort)], { BENCH_JWKS: jwksFile });
+  build(process.cwd(), 'bench/tsconfig.json');
+  const stub = await forkBuilt('stub-upstream.ts', [String(stubPort)], { BENCH_JWKS: jwksFile });
 
   // Storage for Gatehouse: a user, an organization, an API key, all real rows.
   const redis = await startRedis();
@@ -250,7 +301,7 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
 
   for (const [name, script] of [['bare http-proxy', 'http-proxy-passthrough.ts'], ['bare undici Pool', 'undici-passthrough.ts']] as const) {
     const port = await freePort();
-    const child = await forkTs(script, [String(port), stubUrl]);
+    const child = await forkBuilt(script, [String(port), stubUrl]);
     results.push(await measure(name, `http://127.0.0.1:${port}${benchPath}`, child.pid!, [bearer]));
     await stop(child);
   }
@@ -261,12 +312,12 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
     ...(scratch.url ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '' }),
     GATEWAY_ACCESS_LOG: 'false', RATE_LIMIT_ADMIN: '1000000000', RATE_LIMIT_ORGANIZATION: '1000000000',
   });
-  // Gatehouse runs as `npm start` runs it: the tsc build, by bin/gatehouse.js (not tsx, whose
-  // esbuild transform wraps every per-request closure in a naming helper).
-  const built = new Set<string>();
+  // Gatehouse runs as `npm start` runs it: bin/gatehouse.js on the tsc build (this checkout's is
+  // built above; a compare checkout builds its own).
+  const built = new Set([process.cwd()]);
   async function gatehouse(workers: number, cwd = process.cwd(), extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
     if (!built.has(cwd)) {
-      execFileSync(process.execPath, [path.join(cwd, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd, stdio: 'inherit' });
+      build(cwd, 'tsconfig.build.json');
       built.add(cwd);
     }
     const port = await freePort();
@@ -314,10 +365,10 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
 
   const measured = all.filter((r): r is Result => r !== undefined);
   const baseline = measured.find((r) => r.name === 'bare http-proxy')?.rps ?? NaN;
-  console.log(`| contender | req/s | p50 ms | p99 ms | errors | peak RSS MB | × http-proxy |`);
-  console.log(`|---|---:|---:|---:|---:|---:|---:|`);
+  console.log(`| contender | req/s | p50 ms | p99 ms | errors | peak RSS MB | CPU µs/req | machine busy % | × http-proxy |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const r of measured) {
-    console.log(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.rssMb} | ${(r.rps / baseline).toFixed(2)} |`);
+    console.log(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.rssMb} | ${r.cpuUsPerRequest.toFixed(1)} | ${r.machineBusy.toFixed(0)} | ${(r.rps / baseline).toFixed(2)} |`);
   }
   console.log(`\n${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, wrk -t${threads} -c${connections} -d${duration}s, best of ${repeat}, GET ${benchPath}, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 }

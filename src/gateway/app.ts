@@ -4,11 +4,11 @@ import type { ApiKeyResolver } from '../contract/api-key.js';
 import { createRouteTable, type Operation } from '../contract/index.js';
 import type { Component, Runtime } from '../shared/runtime.js';
 import { AppError, toErrorBody } from '../shared/errors.js';
-import { checkReadiness, healthBody } from '../shared/health.js';
 import { pickRequestId, REQUEST_ID_HEADER } from '../shared/request-id.js';
 import { createApiKeyResolver } from './api-keys.js';
 import { AuthFailure } from './auth-error.js';
 import { createAuthenticator } from './authenticate.js';
+import { createBuiltinRoutes } from './builtin-routes.js';
 import type { Caller } from './caller.js';
 import { checkTarget } from './check-path.js';
 import { createClientAddressReader, type ClientAddress } from './client-address.js';
@@ -16,7 +16,7 @@ import { createCors, type OriginSource } from './cors.js';
 import { forward, type ForwardHandle, type ForwardSink } from './forward.js';
 import { createJwksCache } from './jwks.js';
 import { createRateLimits, type RateLimitOutcome } from './limit-rate.js';
-import { createGatewayMetrics } from './metrics.js';
+import { createGatewayMetrics, createRequestRecorder } from './metrics.js';
 import { createRegisteredOrigins } from './registered-origins.js';
 import { createRevocationList } from './revocation-list.js';
 import { createIdentitySigner } from '../contract/identity.js';
@@ -133,39 +133,8 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     else sendJson(res, status, body, { ...extra, ...headers, [REQUEST_ID_HEADER]: requestId });
   }
 
-  async function builtin(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string): Promise<boolean> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    if (path === '/health') {
-      sendJson(res, 200, healthBody(runtime.clock.now()), { [REQUEST_ID_HEADER]: requestId });
-      return true;
-    }
-    if (path === '/ready') {
-      const report = await checkReadiness(runtime);
-      const checks = { ...report.checks, rate_limit_store: limits.storeState() };
-      const failed = Object.entries(checks).filter(([, state]) => state === 'failed').map(([name]) => name);
-      const ok = failed.length === 0;
-      sendJson(res, ok ? 200 : 503, { ok, status: ok ? 'ready' : 'unavailable', checks, ...(ok ? {} : { failed }) }, { [REQUEST_ID_HEADER]: requestId });
-      return true;
-    }
-    if (path === '/metrics') {
-      const token = config.METRICS_TOKEN;
-      if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
-        throw new AppError('invalid_auth', 'Metrics need the metrics token.', { headers: { 'www-authenticate': 'Bearer' } });
-      }
-      const body = await runtime.metrics.metrics();
-      res.writeHead(200, { 'content-type': runtime.metrics.contentType, [REQUEST_ID_HEADER]: requestId });
-      res.end(body);
-      return true;
-    }
-    return false;
-  }
-
-  // Labelled metric children, looked up once per operation (and status) instead of per request.
-  const requestMetrics = new Map<string, { duration: ReturnType<typeof metrics.duration.labels>; byStatus: Map<number, ReturnType<typeof metrics.requests.labels>> }>();
-  const upstreamMetrics = {
-    api: metrics.upstreamDuration.labels({ upstream: 'api' }),
-    auth: metrics.upstreamDuration.labels({ upstream: 'auth' }),
-  };
+  const builtin = createBuiltinRoutes(runtime, () => limits.storeState(), sendJson);
+  const record = createRequestRecorder(metrics);
 
   /** One request's state; the response's 'close' listener is shared, not a closure per request. */
   class Exchange implements ForwardSink {
@@ -185,7 +154,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     ) {}
 
     upstreamResponded(): void {
-      upstreamMetrics[this.upstream].observe((performance.now() - this.sentAt) / 1e3);
+      record.upstream(this.upstream, (performance.now() - this.sentAt) / 1e3);
     }
 
     forwardFailed(err: unknown): void {
@@ -207,18 +176,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     const { req, res } = state;
     const seconds = (performance.now() - state.started) / 1e3;
     const status = res.writableFinished ? res.statusCode : 499;
-    let children = requestMetrics.get(state.label);
-    if (!children) {
-      children = { duration: metrics.duration.labels({ operation: state.label }), byStatus: new Map() };
-      requestMetrics.set(state.label, children);
-    }
-    let counter = children.byStatus.get(status);
-    if (!counter) {
-      counter = metrics.requests.labels({ operation: state.label, status });
-      children.byStatus.set(status, counter);
-    }
-    counter.inc();
-    children.duration.observe(seconds);
+    record.request(state.label, status, seconds);
     if (config.GATEWAY_ACCESS_LOG) {
       const identity = state.caller?.identity;
       log.info({

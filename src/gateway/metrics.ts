@@ -33,3 +33,34 @@ export function createGatewayMetrics(registry: Registry, revocationCount: () => 
     revocations: get('gateway_revocations', () => new prometheus.Gauge({ name: 'gateway_revocations', help: 'Entries in the in-memory revocation denylist.', registers, collect() { this.set(revocationCount()); } })),
   };
 }
+
+/**
+ * The per-request observations of the hot path, with the labelled children looked up once per
+ * operation (and status) instead of per request: prom-client hashes the labels on every lookup.
+ */
+export function createRequestRecorder(metrics: GatewayMetrics) {
+  const byOperation = new Map<string, { duration: prometheus.Histogram.Internal<'operation'>; byStatus: Map<number, prometheus.Counter.Internal> }>();
+  const upstreams = {
+    api: metrics.upstreamDuration.labels({ upstream: 'api' }),
+    auth: metrics.upstreamDuration.labels({ upstream: 'auth' }),
+  };
+  return {
+    request(operation: string, status: number, seconds: number): void {
+      let children = byOperation.get(operation);
+      if (!children) {
+        children = { duration: metrics.duration.labels({ operation }), byStatus: new Map() };
+        byOperation.set(operation, children);
+      }
+      let counter = children.byStatus.get(status);
+      if (!counter) {
+        counter = metrics.requests.labels({ operation, status });
+        children.byStatus.set(status, counter);
+      }
+      counter.inc();
+      children.duration.observe(seconds);
+    },
+    upstream(name: 'api' | 'auth', seconds: number): void {
+      upstreams[name].observe(seconds);
+    },
+  };
+}

@@ -11,7 +11,8 @@
  * dropped; without one the single-process runs use embedded PGlite and --workers is skipped),
  * BENCH_REDIS_URL (default: a throwaway redis-server on a free port), BENCH_ONLY (comma-separated
  * words; only contenders whose name contains one run, e.g. `http-proxy,gatehouse`),
- * BENCH_REPEAT (1; runs per contender after the warm-up, the best by req/s is reported),
+ * BENCH_ROUNDS (3; every contender is measured once per round, in a fresh process, and the
+ * table gives medians over the rounds, the ratio to bare http-proxy taken within each round),
  * BENCH_NODE_ARGS (extra node options for the Gatehouse processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
  * BENCH_COMPARE_DIR (another checkout of Gatehouse, e.g. the previous commit via `git archive`:
  * its gateway runs too, in the same run, as "Gatehouse (compare), JWT/API key").
@@ -32,7 +33,7 @@ import { loadSecrets } from '../src/shared/secrets.js';
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const threads = Number(process.env.BENCH_THREADS ?? 1);
-const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const secret = 'bench-secret-that-is-long-enough-0123456789';
 const publicUrl = 'http://gatehouse.bench';
@@ -40,9 +41,10 @@ const benchPath = '/v2/users/me';
 const work = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
 const children: ChildProcess[] = [];
 
-interface Result {
-  name: string;
+interface Sample {
+  round: number;
   rps: number;
+  requests: number;
   p50: number;
   p99: number;
   errors: number;
@@ -51,8 +53,9 @@ interface Result {
   cpuUsPerRequest: number;
   /** Share of the machine's CPU time (all cores) that was busy during the run, %. */
   machineBusy: number;
-  note?: string;
 }
+
+const BASELINE = 'bare http-proxy';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -179,28 +182,22 @@ function wrk(url: string, headers: string[], seconds: number): { rps: number; re
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toLowerCase());
 const wanted = (name: string) => !only || only.some((word) => name.toLowerCase().includes(word));
 
-async function measure(name: string, url: string, pid: number, headers: string[], note?: string): Promise<Result | undefined> {
-  if (!wanted(name)) return undefined;
-  wrk(url, headers, 1); // warm-up: JIT, connection pools, caches
-  const timed = () => {
-    const before = cpuUs(pid);
-    const machine = machineTicks();
-    const out = wrk(url, headers, duration);
-    const after = machineTicks();
-    return {
-      ...out,
-      cpuUsPerRequest: (cpuUs(pid) - before) / Math.max(1, out.requests),
-      machineBusy: (100 * (after.busy - machine.busy)) / Math.max(1, after.total - machine.total),
-    };
+/** One measured run of a contender: a 1 s warm-up (JIT, pools, caches), then `duration` seconds. */
+function measure(name: string, url: string, pid: number, headers: string[], round: number): Sample {
+  wrk(url, headers, 1);
+  const before = cpuUs(pid);
+  const machine = machineTicks();
+  const out = wrk(url, headers, duration);
+  const after = machineTicks();
+  const sample: Sample = {
+    round,
+    ...out,
+    rssMb: peakRssMb(pid),
+    cpuUsPerRequest: (cpuUs(pid) - before) / Math.max(1, out.requests),
+    machineBusy: (100 * (after.busy - machine.busy)) / Math.max(1, after.total - machine.total),
   };
-  let run = timed();
-  for (let i = 1; i < repeat; i++) {
-    const again = timed();
-    if (again.rps > run.rps) run = again;
-  }
-  const result = { name, ...run, rssMb: peakRssMb(pid), ...(note ? { note } : {}) };
-  console.error(`  ${name}: ${Math.round(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, ${run.cpuUsPerRequest.toFixed(1)} µs CPU/req, machine ${run.machineBusy.toFixed(0)} % busy`);
-  return result;
+  console.error(`  ${name}: ${Math.round(out.rps)} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, errors ${out.errors}, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/req, machine ${sample.machineBusy.toFixed(0)} % busy`);
+  return sample;
 }
 
 async function startRedis(): Promise<{ url: string; stop(): void }> {
@@ -244,8 +241,6 @@ async function scratchDatabase(): Promise<{ url: string | undefined; drop(): Pro
 }
 
 async function main(): Promise<void> {
-  const all: Array<Result | undefined> = [];
-  const results = { push: (r: Result | undefined) => all.push(r) };
   const keys = await generateKeyPair('ES256', { extractable: true });
   const jwksFile = path.join(work, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] }));
@@ -277,35 +272,7 @@ async function main(): Promise<void> {
     .sign(keys.privateKey);
   const bearer = `Authorization: Bearer ${jwt}`;
 
-  console.error(`bench: wrk -t${threads} -c${connections} -d${duration}s GET ${benchPath}, stub upstream ${stubUrl}`);
-  results.push(await measure('direct (stub upstream)', `${stubUrl}${benchPath}`, stub.pid!, [bearer]));
-
-  try {
-    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
-    const port = await freePort();
-    const dir = path.join(work, 'nginx');
-    execFileSync('mkdir', ['-p', dir]);
-    writeFileSync(path.join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-`);
-    const nginx = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
-    children.push(nginx);
-    await waitForHttp(`http://127.0.0.1:${port}${benchPath}`);
-    results.push(await measure('nginx (1 worker, keepalive)', `http://127.0.0.1:${port}${benchPath}`, nginx.pid!, [bearer]));
-    await stop(nginx);
-  } catch (err) {
-    console.error(`  nginx skipped: ${(err as Error).message}`);
-  }
-
-  for (const [name, script] of [['bare http-proxy', 'http-proxy-passthrough.ts'], ['bare undici Pool', 'undici-passthrough.ts']] as const) {
-    const port = await freePort();
-    const child = await forkBuilt(script, [String(port), stubUrl]);
-    results.push(await measure(name, `http://127.0.0.1:${port}${benchPath}`, child.pid!, [bearer]));
-    await stop(child);
-  }
-
+  const basicKey = `Authorization: Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
   const gatehouseEnv = (port: number): NodeJS.ProcessEnv => ({
     HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: publicUrl, SECRET: secret, DATA_DIR: dataDir, LOG_LEVEL: 'warn',
     API_UPSTREAM_URL: stubUrl, AUTH_UPSTREAM_URL: stubUrl, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `bench-${process.pid}:`,
@@ -315,62 +282,125 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
   // Gatehouse runs as `npm start` runs it: bin/gatehouse.js on the tsc build (this checkout's is
   // built above; a compare checkout builds its own).
   const built = new Set([process.cwd()]);
-  async function gatehouse(workers: number, cwd = process.cwd(), extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
-    if (!built.has(cwd)) {
-      build(cwd, 'tsconfig.build.json');
-      built.add(cwd);
-    }
+  function gatehouse(workers: number, cwd = process.cwd(), extraEnv: NodeJS.ProcessEnv = {}): Host {
+    return async () => {
+      if (!built.has(cwd)) {
+        build(cwd, 'tsconfig.build.json');
+        built.add(cwd);
+      }
+      const port = await freePort();
+      const child = spawn(process.execPath, [...nodeArgs, 'bin/gatehouse.js', 'start', '--role', 'gateway', ...(workers > 1 ? ['--workers', String(workers)] : [])], {
+        cwd,
+        env: { ...process.env, ...gatehouseEnv(port), ...extraEnv },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/health`);
+      if (workers > 1) await new Promise((r) => setTimeout(r, 1_000)); // every worker listening
+      return { url, pid: child.pid!, stop: () => stop(child) };
+    };
+  }
+  const passthrough = (script: string): Host => async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, 'bin/gatehouse.js', 'start', '--role', 'gateway', ...(workers > 1 ? ['--workers', String(workers)] : [])], {
-      cwd,
-      env: { ...process.env, ...gatehouseEnv(port), ...extraEnv },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = await forkBuilt(script, [String(port), stubUrl]);
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stop(child) };
+  };
+  const nginx: Host = async () => {
+    const port = await freePort();
+    const dir = path.join(work, 'nginx');
+    execFileSync('mkdir', ['-p', dir]);
+    writeFileSync(path.join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+`);
+    const child = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
     children.push(child);
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/health`);
-    return { child, url };
+    await waitForHttp(`http://127.0.0.1:${port}${benchPath}`);
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stop(child) };
+  };
+  let nginxInstalled = true;
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+  } catch {
+    nginxInstalled = false;
+    console.error('  nginx skipped: not installed');
   }
 
+  // One process (host) per group; the contenders of a group are measured one after the other on it.
+  const single = gatehouse(1);
   const compareDir = process.env.BENCH_COMPARE_DIR;
-  if (compareDir && (wanted('Gatehouse (compare), JWT (full pipeline)') || wanted('Gatehouse (compare), API key (full pipeline)'))) {
-    const before = await gatehouse(1, compareDir);
-    results.push(await measure('Gatehouse (compare), JWT (full pipeline)', `${before.url}${benchPath}`, before.child.pid!, [bearer]));
-    results.push(await measure('Gatehouse (compare), API key (full pipeline)', `${before.url}${benchPath}`, before.child.pid!, [`Authorization: Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`]));
-    await stop(before.child);
-  }
+  const compare = compareDir ? gatehouse(1, compareDir) : undefined;
+  const groups: Array<{ host: Host; contenders: Array<{ name: string; headers: string[]; note?: string }> }> = [
+    { host: async () => ({ url: stubUrl, pid: stub.pid!, stop: async () => {} }), contenders: [{ name: 'direct (stub upstream)', headers: [bearer] }] },
+    ...(nginxInstalled ? [{ host: nginx, contenders: [{ name: 'nginx (1 worker, keepalive)', headers: [bearer] }] }] : []),
+    { host: passthrough('http-proxy-passthrough.ts'), contenders: [{ name: BASELINE, headers: [bearer] }] },
+    { host: passthrough('undici-passthrough.ts'), contenders: [{ name: 'bare undici Pool', headers: [bearer] }] },
+    ...(compare ? [{ host: compare, contenders: [
+      { name: 'Gatehouse (compare), JWT (full pipeline)', headers: [bearer] },
+      { name: 'Gatehouse (compare), API key (full pipeline)', headers: [basicKey] },
+    ] }] : []),
+    { host: single, contenders: [{ name: 'Gatehouse, JWT (full pipeline)', headers: [bearer] }, { name: 'Gatehouse, API key (full pipeline)', headers: [basicKey] }] },
+    // The rate-limit lease off: every request's two counters go to Redis (one Lua call each).
+    { host: gatehouse(1, process.cwd(), { RATE_LIMIT_LEASE_PERCENT: '0' }), contenders: [{ name: 'Gatehouse, JWT, lease off (Redis per request)', headers: [bearer] }] },
+    // Two processes cannot share an embedded PGlite directory: workers need a Postgres server.
+    ...(scratch.url ? [{ host: gatehouse(2), contenders: [{ name: 'Gatehouse --workers 2, JWT', headers: [bearer], note: 'primary + 2 workers' }] }] : []),
+  ];
 
-  const single = await gatehouse(1);
-  results.push(await measure('Gatehouse, JWT (full pipeline)', `${single.url}${benchPath}`, single.child.pid!, [bearer]));
-  results.push(await measure('Gatehouse, API key (full pipeline)', `${single.url}${benchPath}`, single.child.pid!, [`Authorization: Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`]));
-  await stop(single.child);
-
-  // The rate-limit lease off: every request's two counters go to Redis (one Lua call each).
-  if (wanted('Gatehouse, JWT, lease off (Redis per request)')) {
-    const unleased = await gatehouse(1, process.cwd(), { RATE_LIMIT_LEASE_PERCENT: '0' });
-    results.push(await measure('Gatehouse, JWT, lease off (Redis per request)', `${unleased.url}${benchPath}`, unleased.child.pid!, [bearer]));
-    await stop(unleased.child);
-  }
-
-  if (scratch.url && wanted('Gatehouse --workers 2, JWT')) {
-    const multi = await gatehouse(2);
-    await new Promise((r) => setTimeout(r, 1_000)); // both workers listening
-    results.push(await measure('Gatehouse --workers 2, JWT', `${multi.url}${benchPath}`, multi.child.pid!, [bearer], 'primary + 2 workers'));
-    await stop(multi.child);
+  console.error(`bench: ${rounds} round(s) of wrk -t${threads} -c${connections} -d${duration}s GET ${benchPath}, stub upstream ${stubUrl}`);
+  const samples = new Map<string, Sample[]>();
+  const notes = new Map<string, string>();
+  for (let round = 1; round <= rounds; round++) {
+    console.error(`round ${round}`);
+    for (const group of groups) {
+      const contenders = group.contenders.filter((c) => wanted(c.name));
+      if (contenders.length === 0) continue;
+      const host = await group.host();
+      for (const contender of contenders) {
+        const sample = measure(contender.name, `${host.url}${benchPath}`, host.pid, contender.headers, round);
+        samples.set(contender.name, [...(samples.get(contender.name) ?? []), sample]);
+        if (contender.note) notes.set(contender.name, contender.note);
+      }
+      await host.stop();
+    }
   }
 
   await stop(stub);
   redis.stop();
   await scratch.drop();
 
-  const measured = all.filter((r): r is Result => r !== undefined);
-  const baseline = measured.find((r) => r.name === 'bare http-proxy')?.rps ?? NaN;
-  console.log(`| contender | req/s | p50 ms | p99 ms | errors | peak RSS MB | CPU µs/req | machine busy % | × http-proxy |`);
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
-  for (const r of measured) {
-    console.log(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.rssMb} | ${r.cpuUsPerRequest.toFixed(1)} | ${r.machineBusy.toFixed(0)} | ${(r.rps / baseline).toFixed(2)} |`);
+  printTable(samples, notes);
+  console.log(`\n${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, wrk -t${threads} -c${connections} -d${duration}s, ${rounds} round(s), medians, GET ${benchPath}, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+}
+
+type Host = () => Promise<{ url: string; pid: number; stop(): Promise<void> }>;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * The medians over the rounds, and the ratio to bare http-proxy taken within each round (both
+ * measured minutes apart at most, so a machine that slows down between rounds moves both), its
+ * median and every round's value.
+ */
+function printTable(samples: Map<string, Sample[]>, notes: Map<string, string>): void {
+  const baseline = samples.get(BASELINE) ?? [];
+  console.log(`| contender | req/s | p50 ms | p99 ms | errors | peak RSS MB | CPU µs/req | machine busy % | × http-proxy | × http-proxy, each round |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---|`);
+  for (const [name, runs] of samples) {
+    const ratios = runs.map((run) => run.rps / (baseline.find((b) => b.round === run.round)?.rps ?? NaN));
+    const note = notes.get(name);
+    console.log(
+      `| ${name}${note ? ` (${note})` : ''} | ${Math.round(median(runs.map((r) => r.rps)))} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ` +
+        `${median(runs.map((r) => r.p99)).toFixed(2)} | ${runs.reduce((sum, r) => sum + r.errors, 0)} | ${Math.max(...runs.map((r) => r.rssMb))} | ` +
+        `${median(runs.map((r) => r.cpuUsPerRequest)).toFixed(1)} | ${median(runs.map((r) => r.machineBusy)).toFixed(0)} | ` +
+        `${median(ratios).toFixed(2)} | ${ratios.map((r) => r.toFixed(2)).join(', ')} |`,
+    );
   }
-  console.log(`\n${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, wrk -t${threads} -c${connections} -d${duration}s, best of ${repeat}, GET ${benchPath}, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 }
 
 main()

@@ -19,7 +19,6 @@
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -29,6 +28,7 @@ import { migrateLatest } from '../src/db/migrate.js';
 import { insertMembership, insertOrganization, insertUser } from '../src/db/accounts.js';
 import { issueApiKey } from '../src/db/api-keys.js';
 import { loadSecrets } from '../src/shared/secrets.js';
+import { freePort } from '../test/helpers/net.js';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -56,17 +56,6 @@ interface Sample {
 }
 
 const BASELINE = 'bare http-proxy';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Every node contender runs compiled JavaScript, as `npm start` runs Gatehouse: tsc builds src

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { ApiKeyResolver } from '../../src/contract/api-key.js';
 import { generateApiKey } from '../../src/contract/api-key.js';
@@ -11,53 +14,10 @@ import type { OwnedRuntime } from '../../src/cli/runtime.js';
 import { createGatewayComponent, type GatewayOptions } from '../../src/gateway/app.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
 import type { Component } from '../../src/shared/runtime.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createRuntime } from '../../src/cli/runtime.js';
-import type { Clock } from '../../src/shared/clock.js';
-import { loadConfig } from '../../src/shared/config/index.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { createTestDatabase, createTestRedis } from '../helpers/backend.js';
+import { createTestRuntime, type TestRuntimeOptions } from '../helpers/runtime.js';
 
-export interface TestRuntimeOptions {
-  config?: Record<string, unknown>;
-  clock?: Clock;
-}
-
-/**
- * Like helpers/gatehouse.ts createTestRuntime, without importing the composition root (so the
- * gateway tests do not load the other components): a cloned database, and on the postgres backend
- * Redis with a key prefix of its own (or `REDIS_URL` given in `config`).
- */
-export async function createTestRuntime(options: TestRuntimeOptions = {}): Promise<OwnedRuntime> {
-  const db = await createTestDatabase();
-  const redis = createTestRedis();
-  redis?.redis.disconnect();
-  redis?.subscriber.disconnect();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-gw-test-'));
-  const config = loadConfig({
-    env: {},
-    configDir: path.join(os.tmpdir(), 'gatehouse-no-config-dir'),
-    overrides: {
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      SECRET: 'test-secret-that-is-long-enough-0123456789',
-      DATA_DIR: dataDir,
-      ...(db.url ? { DATABASE_URL: db.url } : {}),
-      ...(redis ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix } : {}),
-      ...options.config,
-    },
-  });
-  const runtime = await createRuntime(config, createLogger({ level: config.LOG_LEVEL }), { db, ...(options.clock ? { clock: options.clock } : {}) });
-  return {
-    ...runtime,
-    async close() {
-      await runtime.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+// Gateway tests make their runtimes with the light helper: no composition root, no auth server.
+export { createTestRuntime };
 
 /** What a stub upstream saw of one request. */
 export interface Seen {

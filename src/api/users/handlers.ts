@@ -4,19 +4,15 @@ import { hashPassword } from '../../shared/password.js';
 import { audit } from '../audit/service.js';
 import { callerOf, userCallerOf, type Handler } from '../handler.js';
 import { presentUser } from '../members/present.js';
-import { findMember, listMembers, type MemberFilters } from '../members/queries.js';
-import { changeMember, removeMember, type MemberPatch } from '../members/service.js';
+import { memberHandlersAs } from '../members/handlers.js';
+import { findMember } from '../members/queries.js';
+import { changeMember, type MemberPatch } from '../members/service.js';
 import { notFound } from '../shared/not-found.js';
-import type { PageRequest } from '../shared/queries.js';
 import { emailTaken, insertMemberUser } from './queries.js';
 
 // Seed 001 "users": the organization's users. `/users/me` and the self rule act on the caller.
 export const userHandlers: Record<string, Handler> = {
-  async 'users.list'(input) {
-    const { identity } = callerOf(input);
-    const page = await listMembers(input.knex, identity.org, input.query as MemberFilters, input.query as unknown as PageRequest);
-    return { data: page.rows.map(presentUser), next_cursor: page.nextCursor };
-  },
+  ...memberHandlersAs('users', presentUser, 'user'),
   async 'users.me'(input) {
     const { identity } = userCallerOf(input);
     const row = await findMember(input.knex, identity.org, identity.sub);
@@ -26,12 +22,6 @@ export const userHandlers: Record<string, Handler> = {
   async 'users.me.update'(input) {
     const caller = userCallerOf(input);
     const row = await changeMember(input.runtime, caller, caller.identity.sub, input.body as MemberPatch, 'users.update');
-    return { data: presentUser(row) };
-  },
-  async 'users.fetch'(input) {
-    const { identity } = callerOf(input);
-    const row = await findMember(input.knex, identity.org, input.params.id as string);
-    if (!row) throw notFound('user');
     return { data: presentUser(row) };
   },
   async 'users.create'(input) {
@@ -50,13 +40,5 @@ export const userHandlers: Record<string, Handler> = {
       return (await findMember(trx, caller.identity.org, id))!;
     });
     return { data: presentUser(row) };
-  },
-  async 'users.update'(input) {
-    const row = await changeMember(input.runtime, callerOf(input), input.params.id as string, input.body as MemberPatch, 'users.update');
-    return { data: presentUser(row) };
-  },
-  async 'users.delete'(input) {
-    await removeMember(input.runtime, callerOf(input), input.params.id as string, 'users.delete');
-    return { data: { id: input.params.id, deleted: true } };
   },
 };

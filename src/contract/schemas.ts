@@ -14,6 +14,8 @@ export const timestamp = z.iso.datetime({ offset: true });
 export const role = z.enum(ROLES);
 
 export const idParams = z.strictObject({ id });
+/** The groups a member belongs to (members, invitations). */
+export const groupIds = z.array(id).max(100, 'must have at most 100 items');
 
 /** A required, trimmed, non-empty string of at most `max` characters. */
 export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOperation } from '../define.js';
-import { deleted, email, id, idParams, listQuery, role, timestamp } from '../schemas.js';
+import { deleted, email, groupIds, id, idParams, listQuery, role, timestamp } from '../schemas.js';
 
 // Seed 000 "invite a customer to a property": an admin invites an email with a role; the
 // answer carries a single-use, expiring token (shown once, only its hash is stored); accepting
@@ -34,7 +34,7 @@ export const invitationOperations = [
   defineOperation({
     name: 'invitations.create', method: 'POST', path: '/invitations', role: 'admin', tag: 'invitations',
     description: 'Invite an email address with a role; the single-use token is in the answer, once.',
-    body: z.strictObject({ email, role, group_ids: z.array(id).max(100, 'must have at most 100 items').optional() }),
+    body: z.strictObject({ email, role, group_ids: groupIds.optional() }),
     response: invitation.extend({ token: z.string() }),
   }),
   defineOperation({

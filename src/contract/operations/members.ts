@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOperation } from '../define.js';
-import { deleted, id, idParams, listQuery, nonEmptyPatch, role, timestamp } from '../schemas.js';
+import { deleted, groupIds, id, idParams, listQuery, nonEmptyPatch, role, timestamp } from '../schemas.js';
 import { memberStatus } from './users.js';
 
 // Seed 000 "property members": memberships of the organization, filtered by role, group, status.
@@ -32,7 +32,7 @@ export const memberOperations = [
     name: 'members.update', method: 'PATCH', path: '/members/{id}', role: 'admin', tag: 'members',
     description: "Change a member's role, status or groups.",
     params: idParams,
-    body: nonEmptyPatch({ role, status: memberStatus, group_ids: z.array(id).max(100, 'must have at most 100 items') }),
+    body: nonEmptyPatch({ role, status: memberStatus, group_ids: groupIds }),
     response: member,
   }),
   defineOperation({

@@ -53,7 +53,6 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   const { config } = runtime;
   const log = runtime.logger.child({ component: 'gateway' });
   const routes = createRouteTable(options.operations);
-  const upstreams = createUpstreams(upstreamUrls, config);
   const ownResolver = options.apiKeys
     ? undefined
     : createApiKeyResolver({
@@ -114,10 +113,12 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   const ownOrigins = options.corsOrigins ? undefined : createRegisteredOrigins({ knex: runtime.db.knex, clock: runtime.clock, logger: log });
   const cors = createCors(options.corsOrigins ?? ownOrigins!, config.GATEWAY_CORS_ORIGINS);
   const clientAddress = createClientAddressReader(config.GATEWAY_TRUSTED_PROXIES);
-  const sign = createIdentitySigner(runtime.secrets.derive('identity-assertion'));
-  const signReusing = createReusingSigner(sign);
-  const pipeline = { routes, authenticate, revocations, limits, config, sign, clientAddress };
-  const websocket = createWebSocketProxy(upstreamUrls.api, pipeline, log);
+  const upstreams = createUpstreams(upstreamUrls, config, createReusingSigner(createIdentitySigner(runtime.secrets.derive('identity-assertion'))));
+  const pipeline = { routes, authenticate, revocations };
+  const websocket = createWebSocketProxy(upstreamUrls.api, {
+    ...pipeline, limits, config, clientAddress,
+    upstreamHeaders: (req, requestId, address, prepared) => upstreams.requestHeaders(req, upstreams.api, requestId, address, prepared),
+  }, log);
 
   function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
     const payload = JSON.stringify(body);
@@ -277,7 +278,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     state.forwarding = forward(req, res, {
       upstream,
       target: req.url!,
-      headers: upstreams.requestHeaders(req, upstream, requestId, address, prepared, signReusing),
+      headers: upstreams.requestHeaders(req, upstream, requestId, address, prepared),
       bodyLimit,
       responseHeaders: rateHeaders,
       requestId,

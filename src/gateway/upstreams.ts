@@ -15,7 +15,7 @@ import { nextTraceparent } from './trace.js';
  * trace context and, for the resource API, the signed identity assertion bound to this method and
  * path. The API never sees the raw credential.
  */
-export function createUpstreams(urls: { auth: string; api: string }, config: Config) {
+export function createUpstreams(urls: { auth: string; api: string }, config: Config, sign: ReturnType<typeof createReusingSigner>) {
   const options = {
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     connectTimeoutMs: config.GATEWAY_CONNECT_TIMEOUT_MS,
@@ -32,7 +32,6 @@ export function createUpstreams(urls: { auth: string; api: string }, config: Con
       requestId: string,
       address: ClientAddress,
       prepared: PreparedRequest | undefined,
-      sign: ReturnType<typeof createReusingSigner>,
     ): Record<string, string | string[]> {
       const set = gatewayHeaders(req, requestId, address);
       const identity = prepared?.caller?.identity;
@@ -46,7 +45,7 @@ export function createUpstreams(urls: { auth: string; api: string }, config: Con
   };
 }
 
-export function gatewayHeaders(req: http.IncomingMessage, requestId: string, address: ClientAddress): Record<string, string> {
+function gatewayHeaders(req: http.IncomingMessage, requestId: string, address: ClientAddress): Record<string, string> {
   const trace = nextTraceparent(req.headers.traceparent);
   const set: Record<string, string> = {
     'x-forwarded-for': address.ip,

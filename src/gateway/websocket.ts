@@ -2,19 +2,15 @@ import { STATUS_CODES } from 'node:http';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
-import { IDENTITY_HEADER } from '../contract/identity.js';
 import type { Config } from '../shared/config/index.js';
 import { toErrorBody } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { pickRequestId, REQUEST_ID_HEADER } from '../shared/request-id.js';
 import { checkTarget } from './check-path.js';
 import type { ClientAddress } from './client-address.js';
-import { upstreamRequestHeaders } from './headers.js';
 import type { RateLimits } from './limit-rate.js';
-import { prepareApiRequest, type DecisionSteps } from './prepare.js';
+import { prepareApiRequest, type DecisionSteps, type PreparedRequest } from './prepare.js';
 import { apiRateChecks } from './rate-policies.js';
-import type { IdentitySigner } from '../contract/identity.js';
-import { gatewayHeaders } from './upstreams.js';
 
 /**
  * WebSocket upgrades (issue 5 "Proxy"): the same decision as an HTTP request (route, credential,
@@ -25,7 +21,13 @@ import { gatewayHeaders } from './upstreams.js';
  */
 export function createWebSocketProxy(
   apiUrl: string,
-  steps: DecisionSteps & { limits: RateLimits; config: Config; sign: IdentitySigner; clientAddress: (req: http.IncomingMessage) => ClientAddress },
+  steps: DecisionSteps & {
+    limits: RateLimits;
+    config: Config;
+    clientAddress: (req: http.IncomingMessage) => ClientAddress;
+    /** The headers an HTTP request to the API gets (upstreams.ts): hygiene, X-Forwarded-*, trace, assertion. */
+    upstreamHeaders: (req: http.IncomingMessage, requestId: string, address: ClientAddress, prepared: PreparedRequest) => Record<string, string | string[]>;
+  },
   log: Logger,
 ) {
   const proxy = httpProxy.createProxyServer({ target: apiUrl, ws: true, xfwd: false });
@@ -57,14 +59,9 @@ export function createWebSocketProxy(
         const prepared = await prepareApiRequest(steps, req, path, query);
         const address = steps.clientAddress(req);
         await steps.limits.consume(apiRateChecks(steps.config, prepared.match.operation, prepared.caller, address.ip));
-        const set = gatewayHeaders(req, requestId, address);
-        const identity = prepared.caller?.identity;
-        if (identity?.role !== undefined) {
-          set[IDENTITY_HEADER] = steps.sign({ ...identity, role: identity.role }, { method: 'GET', path });
-        }
         const upgrade = req.headers.upgrade;
         // Hygiene drops hop-by-hop headers; an upgrade needs its own two back.
-        req.headers = { ...upstreamRequestHeaders(req.headers, set, true), connection: 'Upgrade', upgrade: upgrade ?? 'websocket' } as http.IncomingHttpHeaders;
+        req.headers = { ...steps.upstreamHeaders(req, requestId, address, prepared), connection: 'Upgrade', upgrade: upgrade ?? 'websocket' } as http.IncomingHttpHeaders;
         if (socket.destroyed) return;
         proxy.ws(req, socket, head);
       } catch (err) {

@@ -6,12 +6,27 @@ import type { EventBus } from '../shared/bus.js';
  * - `token`: one access token, by `jti`;
  * - `grant`: every token of one OAuth grant (or refresh-token family), by grant id;
  * - `api_key`: one API key, by key id;
- * - `user`: every token of one user issued before `notBefore` (disabled, demoted, password reset).
+ * Cut-offs refuse every token issued before `notBefore`:
+ * - `user`: of one user, in every organization (password reset, account disabled);
+ * - `membership`: of one user in one organization (`membershipSubject`: disabled, demoted or
+ *   removed there; issue 17: another organization's tokens are not its to revoke);
+ * - `client`: of one OAuth client, its client-credentials tokens included (deleted, secret rotated).
  * `expiresAt` is when the entry can be forgotten: the end of life of anything it could affect.
  */
+export const ID_REVOCATION_KINDS = ['token', 'grant', 'api_key'] as const;
+export const CUTOFF_REVOCATION_KINDS = ['user', 'membership', 'client'] as const;
+export type IdRevocationKind = (typeof ID_REVOCATION_KINDS)[number];
+export type CutoffRevocationKind = (typeof CUTOFF_REVOCATION_KINDS)[number];
+
 export type Revocation =
-  | { kind: 'token' | 'grant' | 'api_key'; subject: string; expiresAt: number }
-  | { kind: 'user'; subject: string; notBefore: number; expiresAt: number };
+  | { kind: IdRevocationKind; subject: string; expiresAt: number }
+  | { kind: CutoffRevocationKind; subject: string; notBefore: number; expiresAt: number };
+
+/** The subject of a `membership` cut-off: one user in one organization. */
+export const membershipSubject = (organizationId: string, userId: string) => `${organizationId}/${userId}`;
+
+const cutoffKinds = new Set<string>(CUTOFF_REVOCATION_KINDS);
+export const isCutoffKind = (kind: string): kind is CutoffRevocationKind => cutoffKinds.has(kind);
 
 export const REVOCATION_CHANNEL = 'revocations';
 
@@ -24,7 +39,7 @@ interface RevocationRow {
 
 /** Persists the revocation (so a starting gateway loads it), then announces it on the bus. */
 export async function revoke(deps: { knex: Knex; bus: EventBus }, revocation: Revocation): Promise<void> {
-  const notBefore = revocation.kind === 'user' ? new Date(revocation.notBefore) : null;
+  const notBefore = 'notBefore' in revocation ? new Date(revocation.notBefore) : null;
   await deps.knex('revocations')
     .insert({ kind: revocation.kind, subject: revocation.subject, not_before: notBefore, expires_at: new Date(revocation.expiresAt) })
     .onConflict(['kind', 'subject'])
@@ -39,8 +54,8 @@ export async function revoke(deps: { knex: Knex; bus: EventBus }, revocation: Re
 export async function loadActiveRevocations(knex: Knex, now: number): Promise<Revocation[]> {
   const rows: RevocationRow[] = await knex('revocations').where('expires_at', '>', new Date(now));
   return rows.map((row) =>
-    row.kind === 'user'
-      ? { kind: 'user', subject: row.subject, notBefore: row.not_before?.getTime() ?? 0, expiresAt: row.expires_at.getTime() }
+    isCutoffKind(row.kind)
+      ? { kind: row.kind, subject: row.subject, notBefore: row.not_before?.getTime() ?? 0, expiresAt: row.expires_at.getTime() }
       : { kind: row.kind, subject: row.subject, expiresAt: row.expires_at.getTime() },
   );
 }

@@ -1,10 +1,12 @@
+import { membershipSubject } from '../db/revocations.js';
 import { invalidToken } from './auth-error.js';
 import type { Caller } from './caller.js';
 import type { RevocationList } from './revocation-list.js';
 
 /**
- * Refuses a credential the denylist names: its token id, its grant, its API key, or a user whose
- * "not before" is later than the credential's issue time (disabled, demoted, password reset).
+ * Refuses a credential the denylist names: its token id, its grant, its API key, or a cut-off
+ * later than the credential's issue time: of its user (everywhere), of its user in its
+ * organization, or of its OAuth client (deleted, secret rotated: issue 17).
  * Runs after the token cache, so a cached token is still checked on every request.
  */
 export function checkRevocation(list: RevocationList, caller: Caller): void {
@@ -13,13 +15,17 @@ export function checkRevocation(list: RevocationList, caller: Caller): void {
     (identity.jti !== undefined && list.isRevoked('token', identity.jti)) ||
     (caller.grantId !== undefined && list.isRevoked('grant', caller.grantId)) ||
     (identity.key_id !== undefined && list.isRevoked('api_key', identity.key_id)) ||
-    isBeforeUserCutoff(list, caller);
+    issuedBeforeCutoff(list, caller);
   if (revoked) throw invalidToken('revoked', 'The credential has been revoked.');
 }
 
-function isBeforeUserCutoff(list: RevocationList, caller: Caller): boolean {
-  const notBefore = list.userNotBefore(caller.identity.sub);
-  if (notBefore === undefined) return false;
+function issuedBeforeCutoff(list: RevocationList, caller: Caller): boolean {
   // An API key has no issue time here; its resolver re-reads the user's role and state.
-  return caller.issuedAt !== undefined && caller.issuedAt < notBefore;
+  const issuedAt = caller.issuedAt;
+  if (issuedAt === undefined) return false;
+  const { sub, org, client_id: clientId } = caller.identity;
+  const before = (notBefore: number | undefined) => notBefore !== undefined && issuedAt < notBefore;
+  return before(list.notBefore('user', sub))
+    || before(list.notBefore('membership', membershipSubject(org, sub)))
+    || (clientId !== undefined && before(list.notBefore('client', clientId)));
 }

@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import type { EventBus } from '../shared/bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { loadActiveRevocations, REVOCATION_CHANNEL, type Revocation } from '../db/revocations.js';
+import {
+  ID_REVOCATION_KINDS, isCutoffKind, loadActiveRevocations, REVOCATION_CHANNEL,
+  type CutoffRevocationKind, type IdRevocationKind, type Revocation,
+} from '../db/revocations.js';
 
 /**
  * The in-memory denylist every gateway process holds (issue 5 "Revocation"): loaded from the
@@ -11,9 +14,9 @@ import { loadActiveRevocations, REVOCATION_CHANNEL, type Revocation } from '../d
  * map reads; entries are dropped once nothing they name can still be valid.
  */
 export interface RevocationList {
-  isRevoked(kind: 'token' | 'grant' | 'api_key', subject: string): boolean;
-  /** The user's "not before" (ms), or undefined. */
-  userNotBefore(userId: string): number | undefined;
+  isRevoked(kind: IdRevocationKind, subject: string): boolean;
+  /** The "not before" (ms) of a user, membership or client cut-off, or undefined. */
+  notBefore(kind: CutoffRevocationKind, subject: string): number | undefined;
   readonly size: number;
   /** Resolves once the first database load finished (or failed, logged). */
   readonly ready: Promise<void>;
@@ -29,7 +32,7 @@ export function createRevocationList(deps: {
   logger: Logger;
   resyncMs: number;
   onApiKeyRevoked?: (keyId: string) => void;
-  /** A user revocation, or a reload after a reconnect (events may have been missed). */
+  /** A user or membership cut-off, or a reload after a reconnect (events may have been missed). */
   onUserRevoked?: () => void;
 }): RevocationList {
   const entries = new Map<string, { expiresAt: number; notBefore?: number }>();
@@ -39,9 +42,9 @@ export function createRevocationList(deps: {
     const key = keyOf(revocation.kind, revocation.subject);
     const previous = entries.get(key);
     const expiresAt = Math.max(previous?.expiresAt ?? 0, revocation.expiresAt);
-    entries.set(key, revocation.kind === 'user' ? { expiresAt, notBefore: revocation.notBefore } : { expiresAt });
+    entries.set(key, 'notBefore' in revocation ? { expiresAt, notBefore: revocation.notBefore } : { expiresAt });
     if (revocation.kind === 'api_key') deps.onApiKeyRevoked?.(revocation.subject);
-    if (revocation.kind === 'user') deps.onUserRevoked?.();
+    if (revocation.kind === 'user' || revocation.kind === 'membership') deps.onUserRevoked?.();
   }
 
   async function load(): Promise<void> {
@@ -84,7 +87,7 @@ export function createRevocationList(deps: {
       return loaded;
     },
     isRevoked: (kind, subject) => live(kind, subject) !== undefined,
-    userNotBefore: (userId) => live('user', userId)?.notBefore,
+    notBefore: (kind, subject) => live(kind, subject)?.notBefore,
     get size() {
       return entries.size;
     },
@@ -99,6 +102,7 @@ export function createRevocationList(deps: {
 function isRevocation(value: unknown): value is Revocation {
   const v = value as Partial<Record<string, unknown>> | null;
   if (!v || typeof v.subject !== 'string' || typeof v.expiresAt !== 'number') return false;
-  if (v.kind === 'user') return typeof v.notBefore === 'number';
-  return v.kind === 'token' || v.kind === 'grant' || v.kind === 'api_key';
+  if (typeof v.kind !== 'string') return false;
+  if (isCutoffKind(v.kind)) return typeof v.notBefore === 'number';
+  return (ID_REVOCATION_KINDS as readonly string[]).includes(v.kind);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revoke } from '../../src/db/revocations.js';
+import { membershipSubject, revoke } from '../../src/db/revocations.js';
 import { createRedisBus } from '../../src/shared/bus.js';
 import { createRedis } from '../../src/shared/redis.js';
 import { createTestRuntime, memoryApiKeys, mint, startGateway, startIssuer, startOwnRedis, startUpstream, type Issuer, type Upstream } from './harness.js';
@@ -53,6 +53,33 @@ describe('revocation denylist', () => {
       expect(await status(gateway.url, untouched)).toBe(200);
       // A user's tokens issued after the cut-off work again.
       const later = `Bearer ${await mint(issuer, { claims: { jti: 'j-5', sub: 'user-9' }, iat: Math.floor(Date.now() / 1000) + 2 })}`;
+      expect(await status(gateway.url, later)).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('cuts off a membership in one organization only, and a client everywhere (issue 17)', async () => {
+    const gateway = await startGateway({ issuer, api });
+    const deps = { knex: gateway.runtime.db.knex, bus: gateway.runtime.bus };
+    const cutoff = { notBefore: Date.now() + 1_000, expiresAt: Date.now() + 3_600_000 };
+    const token = (claims: Record<string, string>) => mint(issuer, { claims: { gid: `g-${claims.jti}`, ...claims } }).then((t) => `Bearer ${t}`);
+    try {
+      const inB = await token({ jti: 'm-b', sub: 'user-m', org: 'org-b', client_id: 'app-1' });
+      const inA = await token({ jti: 'm-a', sub: 'user-m', org: 'org-a', client_id: 'app-1' });
+      const otherUserInB = await token({ jti: 'm-o', sub: 'user-o', org: 'org-b', client_id: 'app-1' });
+      const ofClient = await token({ jti: 'c-1', sub: 'svc-1', org: 'org-a', client_id: 'svc-1' });
+      const ofOtherClient = await token({ jti: 'c-2', sub: 'svc-2', org: 'org-a', client_id: 'svc-2' });
+      for (const credential of [inB, inA, otherUserInB, ofClient, ofOtherClient]) expect(await status(gateway.url, credential)).toBe(200);
+
+      await revoke(deps, { kind: 'membership', subject: membershipSubject('org-b', 'user-m'), ...cutoff });
+      await revoke(deps, { kind: 'client', subject: 'svc-1', ...cutoff });
+      await within(1_000, async () => (await status(gateway.url, inB)) === 401);
+      await within(1_000, async () => (await status(gateway.url, ofClient)) === 401);
+      // Literal expectations: the same user elsewhere, another user there, another client live on.
+      expect({ inA: await status(gateway.url, inA), otherUserInB: await status(gateway.url, otherUserInB), ofOtherClient: await status(gateway.url, ofOtherClient) })
+        .toEqual({ inA: 200, otherUserInB: 200, ofOtherClient: 200 });
+      const later = `Bearer ${await mint(issuer, { claims: { jti: 'c-3', sub: 'svc-1', client_id: 'svc-1' }, iat: Math.floor(Date.now() / 1000) + 2 })}`;
       expect(await status(gateway.url, later)).toBe(200);
     } finally {
       await gateway.close();

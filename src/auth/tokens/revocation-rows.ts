@@ -1,14 +1,26 @@
 import type { Knex } from 'knex';
+import { membershipSubject } from '../../db/revocations.js';
 
-/** Whether a revocation in force names this token, its grant, or its user since before `iat`. */
-export async function isRevoked(knex: Knex, claims: { jti?: string; gid?: string; sub?: string; iat?: number }, now: Date): Promise<boolean> {
+/**
+ * Whether a revocation in force names this token or its grant, or cuts off its user, its user's
+ * membership in its organization, or its client since before `iat` (db/revocations.ts).
+ */
+export async function isRevoked(
+  knex: Knex,
+  claims: { jti?: string; gid?: string; sub?: string; org?: string; client_id?: string; iat?: number },
+  now: Date,
+): Promise<boolean> {
+  const cutoffs: { kind: string; subject: string }[] = [];
+  if (claims.sub) cutoffs.push({ kind: 'user', subject: claims.sub });
+  if (claims.sub && claims.org) cutoffs.push({ kind: 'membership', subject: membershipSubject(claims.org, claims.sub) });
+  if (claims.client_id) cutoffs.push({ kind: 'client', subject: claims.client_id });
   const row = await knex('revocations')
     .where('expires_at', '>', now)
     .andWhere((q) => {
       if (claims.jti) q.orWhere({ kind: 'token', subject: claims.jti });
       if (claims.gid) q.orWhere({ kind: 'grant', subject: claims.gid });
-      if (claims.sub && claims.iat !== undefined) {
-        q.orWhere((u) => u.where({ kind: 'user', subject: claims.sub }).andWhere('not_before', '>', new Date(claims.iat! * 1000)));
+      if (claims.iat !== undefined) {
+        for (const cutoff of cutoffs) q.orWhere((u) => u.where(cutoff).andWhere('not_before', '>', new Date(claims.iat! * 1000)));
       }
     })
     .first('kind');

@@ -6,7 +6,7 @@ import { positiveInt } from './fields.js';
  */
 export const apiFields = {
   API_INVITATION_TTL_HOURS: positiveInt(168)
-    .describe('How long an invitation token (seed 000 "invite a customer to a property") can be accepted.'),
+    .describe('How long an invitation to join an organization can be accepted.'),
   API_REVOCATION_HORIZON_HOURS: positiveInt(720)
     .describe('When a member is disabled, demoted or removed, how long the revocation of their earlier tokens is kept (the longest credential lifetime).'),
 } as const;

@@ -9,7 +9,7 @@ export const authFields = {
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(3600)
     .describe('Lifetime of access tokens from the token endpoint (code, refresh, client credentials).'),
   IMPLICIT_ACCESS_TOKEN_TTL_SECONDS: positiveInt(900).pipe(z.number().max(900, 'must be at most 900 (15 minutes)'))
-    .describe('Lifetime of implicit-grant access tokens (seed 000: short-lived); at most 900.'),
+    .describe('Lifetime of implicit-grant access tokens (short-lived by design); at most 900.'),
   ID_TOKEN_TTL_SECONDS: positiveInt(3600).describe('Lifetime of ID tokens.'),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 3600)
     .describe('Lifetime of a refresh token; each rotation issues a new one with this lifetime.'),

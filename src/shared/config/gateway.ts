@@ -12,7 +12,7 @@ export const gatewayFields = {
   GATEWAY_CLOCK_TOLERANCE_S: nonNegativeInt(5).pipe(z.number().max(300))
     .describe('Leeway in seconds for `exp`/`nbf`/`iat` of access tokens.'),
   GATEWAY_EXPIRED_TOKEN_STATUS: z.coerce.number().int().refine((n) => n === 401 || n === 403, 'must be 401 or 403').default(403)
-    .describe('HTTP status of an expired access token (`token_expired`); seed 001 says 403.'),
+    .describe('HTTP status of an expired access token (`token_expired`); the first-party token API promises 403.'),
   GATEWAY_JWKS_REFRESH_COOLDOWN_MS: positiveInt(30_000)
     .describe('An unknown `kid` refetches the JWKS at most once per this interval.'),
   GATEWAY_JWKS_MAX_AGE_MS: positiveInt(600_000)

@@ -6,7 +6,7 @@ import { positiveInt } from './fields.js';
  */
 export const tokensFields = {
   TIME_BASED_TOKEN_TTL_SECONDS: positiveInt(24 * 3600)
-    .describe('Lifetime of a `/v2/auth/token` access token (seed 001: 24 hours).'),
+    .describe('Lifetime of a `/v2/auth/token` access token (24 hours).'),
   API_KEY_MAX_LIFETIME_DAYS: positiveInt(365)
     .describe('Longest lifetime an API key may be given; a key created without `expiresAt` gets this.'),
   API_KEY_CACHE_TTL_MS: positiveInt(5_000)

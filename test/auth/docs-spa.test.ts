@@ -7,16 +7,16 @@ import { launchBrowser } from '../helpers/browser.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { ADMIN, registerClient } from './helpers/oauth.js';
 
-// The SPA page printed in README.md ("A browser SPA: implicit grant"), run as written (only the addresses and the
-// client id substituted), so the README's instructions cannot drift from what works.
-describe('README SPA example in Chromium', () => {
+// The SPA page printed in docs/oauth-apps.md ("A browser SPA: implicit grant"), run as written (only the addresses and the
+// client id substituted), so the guide's instructions cannot drift from what works.
+describe('docs/oauth-apps.md SPA example in Chromium', () => {
   let gatehouse: TestGatehouse;
   let browser: Browser;
   let server: http.Server;
   let origin: string;
 
   beforeAll(async () => {
-    const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../docs/oauth-apps.md', import.meta.url), 'utf8');
     const snippet = /```html\n([\s\S]*?)```/.exec(doc)![1]!;
     // The page's own server listens first, on a port the kernel picks, so no other test can take it.
     let page = '';

@@ -21,6 +21,8 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY config ./config
 COPY views ./views
+# The guides the API reference at /docs links to.
+COPY docs ./docs
 RUN mkdir -p /var/lib/gatehouse && chown node:node /var/lib/gatehouse
 USER node
 EXPOSE 8080

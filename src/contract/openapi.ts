@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { ERROR_STATUS } from '../shared/errors.js';
+import { REQUEST_EXAMPLES } from './examples.js';
 import type { Operation } from './operation.js';
 import { ROLES } from './roles.js';
+import { GUIDES, TAGS } from './tags.js';
 
 /**
  * The OpenAPI 3.1 document, built from the operations table (DESIGN.md "The contract"). Schemas
@@ -15,12 +18,25 @@ export interface OpenApiOptions {
 
 type JsonObject = Record<string, unknown>;
 
-const errorCodes = ['invalid_request', 'invalid_auth', 'token_expired', 'insufficient_scope', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'validation_failed', 'unsupported_media_type', 'payload_too_large', 'unprocessable', 'rate_limited', 'upstream_unavailable', 'server_error'];
+/** Where /docs links to the guides (src/api/docs/serve.ts serves them). */
+export const GUIDES_PATH = '/docs/guides/';
+
+const guideTitles: Record<(typeof GUIDES)[number], string> = {
+  'tokens.md': 'First-party tokens',
+  'api-keys.md': 'API keys',
+  'oauth-apps.md': 'OAuth apps',
+  'calling-the-api.md': 'Calling the API',
+  'gateway.md': 'The gateway',
+  'operating.md': 'Operating Gatehouse',
+  'configuration.md': 'Configuration reference',
+  'security.md': 'Security model',
+  'benchmarks.md': 'Benchmarks',
+};
 
 const errorResponses: Record<string, string> = {
   '400': 'validation_failed (with `details.fields`) or invalid_request',
   '401': 'invalid_auth: missing or invalid credentials',
-  '403': 'insufficient_scope (role too low) or token_expired (seed 001)',
+  '403': 'insufficient_scope (role too low), token_expired, or forbidden (a field you may not change)',
   '404': 'not_found (also for a resource of another organization)',
   '409': 'conflict',
   '413': 'payload_too_large',
@@ -107,9 +123,11 @@ export function buildOpenApiDocument(operations: readonly Operation[], options: 
     };
     if (operation.body) {
       const schema = jsonSchema(operation.body, 'input');
+      const example = REQUEST_EXAMPLES[operation.name];
+      const media = example === undefined ? { schema } : { schema, example };
       entry.requestBody = {
         required: true,
-        content: { 'application/json': { schema }, 'application/x-www-form-urlencoded': { schema } },
+        content: { 'application/json': media, 'application/x-www-form-urlencoded': media },
       };
     }
     const path = `/v2${operation.path}`;
@@ -122,7 +140,7 @@ export function buildOpenApiDocument(operations: readonly Operation[], options: 
     required: ['ok', 'error', 'message', 'request_id'],
     properties: {
       ok: { const: false },
-      error: { type: 'string', description: 'Short machine-readable code.', examples: errorCodes },
+      error: { type: 'string', description: 'Short machine-readable code.', examples: Object.keys(ERROR_STATUS) },
       message: { type: 'string' },
       details: { description: 'For validation_failed: `{fields: [{field, message}]}`.' },
       request_id: { type: 'string' },
@@ -135,11 +153,19 @@ export function buildOpenApiDocument(operations: readonly Operation[], options: 
     info: {
       title: 'Gatehouse API',
       version: options.version ?? '2',
-      description:
+      description: [
         'REST at `/v2/{path}` (also un-versioned at `/{path}`) and RPC at `POST /v1/{operation}`. Every answer is JSON with a boolean `ok`.',
+        '',
+        `Guides: ${GUIDES.map((guide) => `[${guideTitles[guide]}](${GUIDES_PATH}${guide})`).join(' · ')}`,
+      ].join('\n'),
+      license: { name: 'Proprietary; all rights reserved' },
+      contact: { name: 'Gatehouse operators', url: `${base}/docs` },
     },
     servers: [{ url: base }],
-    tags: [...tags].map((name) => ({ name })),
+    tags: [...tags].map((name) => {
+      const info = TAGS[name];
+      return info ? { name, description: info.description, externalDocs: { description: 'Guide', url: `${base}${GUIDES_PATH}${info.guide}` } } : { name };
+    }),
     paths,
     components: {
       schemas: { Error: errorSchema },
@@ -152,14 +178,14 @@ export function buildOpenApiDocument(operations: readonly Operation[], options: 
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
-          description: 'Seed 000: authorization code (PKCE for public clients) and implicit grant.',
+          description: 'Authorization code (with PKCE) for apps acting for a user, and the implicit grant for browser apps.',
           flows: {
             authorizationCode: { authorizationUrl: `${base}/oauth2/authorize`, tokenUrl: `${base}/oauth2/token`, refreshUrl: `${base}/oauth2/token`, scopes: oauthScopes },
             implicit: { authorizationUrl: `${base}/oauth2/authorize`, scopes: oauthScopes },
           },
         },
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Seed 001 time-based token from `POST /v2/auth/token`, or an OAuth access token.' },
-        apiKey: { type: 'http', scheme: 'basic', description: 'Seed 000: the API key as the HTTP Basic username, empty password.' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A 24-hour token from the first-party token API (`POST /v2/auth/token`), or an OAuth access token.' },
+        apiKey: { type: 'http', scheme: 'basic', description: 'An API key as the HTTP Basic username with an empty password (a key also works as a Bearer token).' },
       },
     },
   };

@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'service_unavailable'
   | 'server_error';
 
-const defaultStatus: Record<ErrorCode, number> = {
+/** The status each code answers with unless an error says otherwise; the OpenAPI document lists these codes. */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_request: 400,
   invalid_auth: 401,
   invalid_credentials: 401,
@@ -64,7 +65,7 @@ export class AppError extends Error {
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = options.status ?? defaultStatus[code];
+    this.status = options.status ?? ERROR_STATUS[code];
     this.details = options.details;
     this.headers = options.headers ?? {};
   }

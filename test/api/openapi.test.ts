@@ -1,6 +1,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { operations } from '../../src/contract/index.js';
+import { REQUEST_EXAMPLES } from '../../src/contract/examples.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 // Issue 6: the OpenAPI document validates as 3.1 and lists every operation of the contract;
@@ -65,5 +68,37 @@ describe('OpenAPI document and /docs', () => {
     expect(init).toContain("'/openapi.json'");
     const traversal = await fetch(`${api.url}/docs/..%2Fpackage.json`);
     expect(traversal.status).toBe(404);
+  });
+
+  it('describes every tag and links it to a guide that is served', async () => {
+    const tags = document.tags as { name: string; description?: string; externalDocs?: { url: string } }[];
+    expect(tags.map((tag) => tag.name).sort()).toEqual([...new Set(operations.map((operation) => operation.tag))].sort());
+    for (const tag of tags) {
+      expect(tag.description, tag.name).toMatch(/\w{3}/);
+      const res = await fetch(tag.externalDocs!.url.replace(api.runtime.config.PUBLIC_URL, api.url));
+      expect(res.status, tag.name).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
+      expect(await res.text()).toMatch(/^# /);
+    }
+    const guides = [...(document.info as { description: string }).description.matchAll(/\]\((\/docs\/guides\/[\w.-]+)\)/g)].map((m) => m[1]!);
+    expect(guides).toContain('/docs/guides/tokens.md');
+    const served = await fetch(`${api.url}/docs/guides/tokens.md`);
+    expect(await served.text()).toBe(readFileSync(new URL('../../docs/tokens.md', import.meta.url), 'utf8'));
+    // Only listed guides: nothing else of the disk is reachable.
+    for (const path of ['/docs/guides/../package.json', '/docs/guides/%2e%2e%2fpackage.json', '/docs/guides/README.md', '/docs/guides/']) {
+      expect((await fetch(`${api.url}${path}`)).status, path).toBe(404);
+    }
+  });
+
+  it('gives a license, a contact, and a valid example for every request body', () => {
+    expect(document.info).toMatchObject({ license: { name: expect.any(String) }, contact: { url: expect.stringMatching(/\/docs$/) } });
+    const withBody = operations.filter((operation) => operation.body);
+    expect(Object.keys(REQUEST_EXAMPLES).sort()).toEqual(withBody.map((operation) => operation.name).sort());
+    for (const operation of withBody) {
+      const parsed = (operation.body as z.ZodType).safeParse(REQUEST_EXAMPLES[operation.name]);
+      expect(parsed.error?.issues ?? [], operation.name).toEqual([]);
+      const entry = document.paths[`/v2${operation.path}`]![operation.method.toLowerCase()] as unknown as { requestBody: { content: Record<string, { example: unknown }> } };
+      expect(entry.requestBody.content['application/json']!.example).toEqual(REQUEST_EXAMPLES[operation.name]);
+    }
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * One example request body per operation that takes a body, shown in the OpenAPI document and
+ * parsed by the tests with the operation's own schema (test/api/openapi.test.ts), so an example
+ * that stops being valid fails the suite.
+ */
+const GROUP_ID = '5b0c6a4e-3f1d-4c2b-9a8e-7d6f5e4c3b2a';
+const CATEGORY_ID = '9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4';
+
+export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>> = {
+  'organizations.create': { name: 'Acme Support' },
+  'organizations.update': { name: 'Acme Customer Care' },
+  'organizationGroups.create': { name: 'Billing', description: 'Invoices, refunds and payment questions' },
+  'organizationGroups.update': { description: 'Invoices and refunds' },
+  'users.me.update': { name: 'Ann Smith' },
+  'users.create': { email: 'freddy-bot@acme.example', name: 'Freddy', role: 'bot', is_bot: true },
+  'users.update': { role: 'agent' },
+  'members.update': { role: 'agent', group_ids: [GROUP_ID] },
+  'invitations.create': { email: 'new.agent@acme.example', role: 'agent', group_ids: [GROUP_ID] },
+  'invitations.accept': { token: 'ghi_Jx3…', name: 'New Agent', password: 'a long passphrase of your own' },
+  'contacts.create': { name: 'Ann Smith', email: 'ann@example.com', company: 'Example Ltd', attributes: { plan: 'pro', seats: 12 } },
+  'contacts.update': { phone: '+441632960001' },
+  'knowledgeCategories.create': { name: 'Billing', description: 'Paying, invoices and refunds', position: 1 },
+  'knowledgeCategories.update': { position: 2 },
+  'knowledgeItems.create': { title: 'How do I get a refund?', body: 'Open Billing, pick the invoice and press Refund.', status: 'published', category_id: CATEGORY_ID, tags: ['refund'] },
+  'knowledgeItems.update': { status: 'draft' },
+  'forms.create': { name: 'Pre-chat', fields: [{ key: 'email', label: 'Email', type: 'email', required: true }] },
+  'forms.update': { description: 'Asked before a chat starts' },
+  'services.create': { name: 'Premium support', description: 'Answers within an hour', group_id: GROUP_ID, active: true },
+  'services.update': { active: false },
+  'api-keys.create': { name: 'CRM sync', scopes: ['agent'], expiresAt: '2027-06-30T00:00:00Z' },
+  'clients.create': { name: 'My CRM', type: 'web', redirect_uris: ['https://crm.example.com/callback'], max_role: 'agent' },
+  'clients.update': { name: 'My CRM (production)' },
+};

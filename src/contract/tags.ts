@@ -1,0 +1,30 @@
+/**
+ * What each tag of the operations table groups, and the guide that explains it: the OpenAPI
+ * document's tag list and its links to the guides come from here (a test keeps every tag of the
+ * table described).
+ */
+export interface TagInfo {
+  description: string;
+  /** A file of docs/, served at /docs/guides/{guide}. */
+  guide: string;
+}
+
+export const TAGS: Readonly<Record<string, TagInfo>> = {
+  health: { description: 'Whether the service is up. Public.', guide: 'operating.md' },
+  organizations: { description: 'Organizations (properties): the tenants every other resource belongs to.', guide: 'calling-the-api.md' },
+  'organization groups': { description: 'Groups (departments) of an organization\'s members.', guide: 'calling-the-api.md' },
+  users: { description: 'The users of the organization, with their role there; `/users/me` is the caller.', guide: 'calling-the-api.md' },
+  members: { description: 'Memberships: role, status and groups of each user in the organization.', guide: 'calling-the-api.md' },
+  invitations: { description: 'Invitations of an email address to join the organization with a role.', guide: 'calling-the-api.md' },
+  contacts: { description: 'The people the organization talks to.', guide: 'calling-the-api.md' },
+  'knowledge categories': { description: 'Categories of the knowledge base.', guide: 'calling-the-api.md' },
+  'knowledge items': { description: 'Knowledge-base articles.', guide: 'calling-the-api.md' },
+  forms: { description: 'Forms, such as the pre-chat form, and their fields.', guide: 'calling-the-api.md' },
+  services: { description: 'Services the organization offers, optionally served by one group.', guide: 'calling-the-api.md' },
+  'api-keys': { description: 'API keys for bots and integrations: your own, and (admins) the whole organization\'s.', guide: 'api-keys.md' },
+  clients: { description: 'OAuth clients: web apps, browser apps, native apps and services.', guide: 'oauth-apps.md' },
+  audit: { description: 'Who changed what, when: every create, update and delete.', guide: 'security.md' },
+};
+
+/** The guides /docs links to, served from docs/ as Markdown. */
+export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;

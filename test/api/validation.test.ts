@@ -130,7 +130,7 @@ describe('body validation, generated from the contract', () => {
     const query = await api.call(tenant.identity('agent'), 'GET', '/v2/contacts?q=%00');
     expect([query.status, namedFields(query)]).toEqual([400, ['q']]);
     const nested = await api.call(tenant.identity('bot'), 'POST', '/v1/forms.create', { name: 'f', fields: [{ key: 'a', label: 'x\u0000', type: 'text' }] });
-    expect([nested.status, namedFields(nested)]).toEqual([400, ['fields.0.label']]);
+    expect([nested.status, namedFields(nested)]).toEqual([400, ['fields[0].label']]);
   });
 
   it('refuses a __proto__ key instead of silently dropping it', async () => {
@@ -153,12 +153,12 @@ describe('body validation, generated from the contract', () => {
         { key: 'topic', label: 'Again', type: 'text', options: ['a'] },
       ],
     });
-    expect([res.status, namedFields(res)]).toEqual([400, ['fields.0.options', 'fields.1.key', 'fields.1.options']]);
+    expect([res.status, namedFields(res)]).toEqual([400, ['fields[0].options', 'fields[1].key', 'fields[1].options']]);
     // Shape errors are reported first (the cross-field rules run on well-formed fields).
     const shape = await api.call(tenant.identity('bot'), 'POST', '/v2/forms', {
       name: 'Form',
       fields: [{ key: 'Bad Key', label: 'x', type: 'colour', extra: true }],
     });
-    expect([shape.status, namedFields(shape).sort()]).toEqual([400, ['fields.0.extra', 'fields.0.key', 'fields.0.type']]);
+    expect([shape.status, namedFields(shape).sort()]).toEqual([400, ['fields[0].extra', 'fields[0].key', 'fields[0].type']]);
   });
 });

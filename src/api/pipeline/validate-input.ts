@@ -1,14 +1,10 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { Operation } from '../../contract/operation.js';
+import { fieldErrors, fieldPath, type FieldError } from '../../contract/field-errors.js';
 import { AppError } from '../../shared/errors.js';
 
 const noFields = z.strictObject({});
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 /**
  * Validates parameters, query and body with the operation's schemas. An RPC call's flat
@@ -55,12 +51,12 @@ export function validateInput(): Middleware {
 }
 
 /** Postgres text and jsonb cannot hold U+0000; refuse it up front rather than fail in SQL. */
-function findNul(value: unknown, path: string[]): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path.join('.') || '(body)'] : [];
-  if (Array.isArray(value)) return value.flatMap((item, index) => findNul(item, [...path, String(index)]));
+function findNul(value: unknown, path: (string | number)[]): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [fieldPath(path) || '(body)'] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => findNul(item, [...path, index]));
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([key, item]) => [
-      ...(key.includes('\u0000') ? [[...path, key].join('.')] : []),
+      ...(key.includes('\u0000') ? [fieldPath([...path, key])] : []),
       ...findNul(item, [...path, key]),
     ]);
   }
@@ -72,21 +68,6 @@ function parseInto(schema: z.ZodType, value: unknown, errors: FieldError[]): Rec
   if (result.success) return result.data as Record<string, unknown>;
   errors.push(...fieldErrors(result.error));
   return {};
-}
-
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  const out: FieldError[] = [];
-  for (const issue of error.issues) {
-    const base = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ field: [...base, key].join('.'), message: 'is not a known field' });
-      continue;
-    }
-    // With reportInput, a field that was not sent at all has `input: undefined`.
-    const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') && 'input' in issue && issue.input === undefined;
-    out.push({ field: base.join('.') || '(body)', message: missing ? 'is required' : issue.message });
-  }
-  return out;
 }
 
 function shapeOf(schema: z.ZodType | undefined): Record<string, z.ZodType> {

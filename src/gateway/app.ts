@@ -10,6 +10,7 @@ import { AuthFailure } from './auth-error.js';
 import { createAuthenticator } from './authenticate.js';
 import { createBuiltinRoutes } from './builtin-routes.js';
 import type { Caller } from './caller.js';
+import { checkFraming } from './check-framing.js';
 import { checkTarget } from './check-path.js';
 import { createClientAddressReader, type ClientAddress } from './client-address.js';
 import { createCors, type OriginSource } from './cors.js';
@@ -197,6 +198,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     (res as unknown as { [kExchange]: Exchange })[kExchange] = state;
     res.on('close', onResponseClose);
     try {
+      checkFraming(req);
       const { path, query } = checkTarget(req.url, config.GATEWAY_MAX_PATH_LENGTH);
       if (
         req.headers.origin !== undefined || path === '/health' || path === '/ready' || path === '/metrics' ||

@@ -6,6 +6,7 @@ import type { Config } from '../shared/config/index.js';
 import { toErrorBody } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { pickRequestId, REQUEST_ID_HEADER } from '../shared/request-id.js';
+import { checkFraming } from './check-framing.js';
 import { checkTarget } from './check-path.js';
 import type { ClientAddress } from './client-address.js';
 import type { RateLimits } from './limit-rate.js';
@@ -55,6 +56,7 @@ export function createWebSocketProxy(
       socket.on('error', () => socket.destroy());
       const requestId = pickRequestId(req.headers[REQUEST_ID_HEADER]);
       try {
+        checkFraming(req);
         const { path, query } = checkTarget(req.url, steps.config.GATEWAY_MAX_PATH_LENGTH);
         const prepared = await prepareApiRequest(steps, req, path, query);
         const address = steps.clientAddress(req);

@@ -38,6 +38,30 @@ describe('bad input never makes the gateway answer 5xx, crash or hang', () => {
     expect(res.text).toMatch(/"ok":false/);
   });
 
+  // RFC 9112 §3.2 and §6.3: framing a server MUST refuse, which Node's parser lets through. Each
+  // request is written whole, so a second request hidden in it would also be answered if it got in.
+  const framing: Array<[string, string]> = [
+    ['two Host field lines', 'GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n'],
+    ['two Host field lines, differently cased', 'GET /health HTTP/1.1\r\nHost: a.example\r\nhOST: a.example\r\n'],
+    ['a Host with a space', 'GET /health HTTP/1.1\r\nHost: a example\r\n'],
+    ['a Host with user information', 'GET /health HTTP/1.1\r\nHost: user@a.example\r\n'],
+    ['a Host with a path', 'GET /health HTTP/1.1\r\nHost: a.example/x\r\n'],
+    ['Transfer-Encoding not ending in chunked', 'POST /things HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: gzip\r\n'],
+  ];
+
+  it.each(framing)('refuses %s with 400 invalid_request', async (_name, head) => {
+    // No `Connection: close`: the gateway itself must close, or the second request would be answered.
+    const res = await rawRequest(gateway.url, `${head}\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(res.status).toBe(400);
+    expect(res.text.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+    expect(JSON.parse(res.text.slice(res.text.indexOf('\r\n\r\n') + 4))).toMatchObject({ ok: false, error: 'invalid_request' });
+  });
+
+  it.each([['a host name and port', 'gatehouse.example:8080'], ['an IPv6 literal', '[::1]:8080'], ['an empty Host (allowed by RFC 9112 §3.2)', '']])('accepts %s', async (_name, host) => {
+    const res = await rawRequest(gateway.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(res.status).toBe(200);
+  });
+
   it('still answers afterwards', async () => {
     const ok = await request(gateway.url, '/things', { headers: { authorization: `Bearer ${await mint(issuer)}` } });
     expect(ok.status).toBe(200);

@@ -9,6 +9,10 @@ import { createRuntime, type OwnedRuntime } from './runtime.js';
 export const ROLES_TO_START = ['all', 'gateway', 'auth', 'api', 'worker'] as const;
 export type StartRole = (typeof ROLES_TO_START)[number];
 
+/** Where split roles find each other unless AUTH_PORT / API_PORT say otherwise. */
+export const SPLIT_AUTH_PORT = 8081;
+export const SPLIT_API_PORT = 8082;
+
 export interface Started {
   readonly runtime: OwnedRuntime;
   /** Public gateway URL (all, gateway) or the component's own listener. */
@@ -67,17 +71,20 @@ export async function start(options: StartOptions): Promise<Started> {
       return server.url;
     };
 
-    let apiUrl = config.API_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${config.API_PORT}`;
-    let authUrl = config.AUTH_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${config.AUTH_PORT}`;
+    // In one process the internal listeners take free ports: nothing outside needs to find them.
+    const authPort = config.AUTH_PORT ?? (role === 'all' ? 0 : SPLIT_AUTH_PORT);
+    const apiPort = config.API_PORT ?? (role === 'all' ? 0 : SPLIT_API_PORT);
+    let apiUrl = config.API_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${apiPort}`;
+    let authUrl = config.AUTH_UPSTREAM_URL ?? `http://${config.INTERNAL_HOST}:${authPort}`;
     // Each component's modules load only when its role runs: a gateway process never loads
     // oidc-provider or the resource API.
     if ((role === 'all' && !config.API_UPSTREAM_URL) || role === 'api') {
       const { createApiComponent } = await import('../api/app.js');
-      apiUrl = await serve(createApiComponent(runtime), config.INTERNAL_HOST, config.API_PORT);
+      apiUrl = await serve(createApiComponent(runtime), config.INTERNAL_HOST, apiPort);
     }
     if (role === 'all' || role === 'auth') {
       const { createAuthComponent } = await import('../auth/app.js');
-      authUrl = await serve(await createAuthComponent(runtime), config.INTERNAL_HOST, config.AUTH_PORT);
+      authUrl = await serve(await createAuthComponent(runtime), config.INTERNAL_HOST, authPort);
     }
     if (role === 'all' || role === 'worker') {
       const { createWebhookWorker } = await import('../webhooks/worker.js');

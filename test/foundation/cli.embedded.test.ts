@@ -42,12 +42,13 @@ describe('gatehouse start on the embedded database', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  async function startProcess(port: number) {
-    const child = spawnCli(['start'], { DATA_DIR: dataDir, PORT: String(port), AUTH_PORT: '0', API_PORT: '0', HOST: '127.0.0.1' });
+  // No AUTH_PORT / API_PORT: with `--role all` the internal listeners take free ports by default.
+  async function startProcess(port: number, dir = dataDir) {
+    const child = spawnCli(['start'], { DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1' });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<{ status: string }>, () => undefined);
       if (health?.status === 'healthy') break;
@@ -64,7 +65,7 @@ describe('gatehouse start on the embedded database', () => {
     expect(first.output()).toContain(`Gatehouse is listening on http://localhost:${port}`);
     expect(existsSync(path.join(dataDir, 'gatehouse.lock'))).toBe(true);
 
-    const second = await runCli(['start'], { DATA_DIR: dataDir, PORT: String(await freePort()), AUTH_PORT: '0', API_PORT: '0' });
+    const second = await runCli(['start'], { DATA_DIR: dataDir, PORT: String(await freePort()) });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`gatehouse: the embedded database in ${dataDir} is in use by process ${first.child.pid}`);
 
@@ -99,4 +100,21 @@ describe('gatehouse start on the embedded database', () => {
     const users = await runCli(['user', 'create', '--email', 'agent@acme.test', '--password', 'agent-password', '--role', 'agent', '--org', 'Acme'], { DATA_DIR: dataDir });
     expect(users.stderr).toContain('already exists');
   }, 90_000);
+
+  it('runs two instances side by side with their own PORT and DATA_DIR and no other setting', async () => {
+    const dirs = [mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-a-')), mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-b-'))];
+    const ports = [await freePort(), await freePort()];
+    const instances = [await startProcess(ports[0]!, dirs[0])];
+    try {
+      instances.push(await startProcess(ports[1]!, dirs[1]));
+      for (const port of ports) {
+        const discovery = (await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json()) as { issuer: string };
+        expect(discovery.issuer).toBe(`http://localhost:${port}`);
+      }
+    } finally {
+      for (const instance of instances) instance.child.kill('SIGTERM');
+      await Promise.all(instances.map((instance) => once(instance.child, 'exit')));
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

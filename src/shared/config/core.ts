@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, nonNegativeInt, optionalString, port, positiveInt, url } from './fields.js';
+import { flag, nonNegativeInt, optionalPort, optionalString, port, positiveInt, url } from './fields.js';
 
 /**
  * Process-wide settings. Keys are the environment variables' names, so a value reads the same
@@ -17,8 +17,10 @@ export const coreFields = {
     .describe('Audience (RFC 8707 resource) of API access tokens. Default `$PUBLIC_URL/api`.'),
   INTERNAL_HOST: z.string().min(1).default('127.0.0.1')
     .describe('Interface of the internal listeners (auth server, resource API).'),
-  AUTH_PORT: port(8081).describe('Auth server port on INTERNAL_HOST (0 picks a free one).'),
-  API_PORT: port(8082).describe('Resource API port on INTERNAL_HOST (0 picks a free one).'),
+  AUTH_PORT: optionalPort()
+    .describe('Auth server port on INTERNAL_HOST. Default: a free port with `--role all` (so two instances never collide), 8081 for `--role auth` and for the upstream a `--role gateway` reaches.'),
+  API_PORT: optionalPort()
+    .describe('Resource API port on INTERNAL_HOST. Default: a free port with `--role all`, 8082 for `--role api` and for the upstream a `--role gateway` reaches.'),
   AUTH_UPSTREAM_URL: url().optional()
     .describe('Where a `--role gateway` process reaches the auth server. Default `http://INTERNAL_HOST:AUTH_PORT`.'),
   API_UPSTREAM_URL: url().optional()

@@ -5,8 +5,12 @@ import { z } from 'zod';
 // Only the type error gets our wording; range errors keep zod's, which name the bound.
 const notANumber = (issue: { code: string }) => (issue.code === 'invalid_type' ? 'must be a number' : undefined);
 
-export const port = (fallback: number) =>
-  z.coerce.number({ error: notANumber }).int('must be an integer').min(0).max(65535).default(fallback);
+const anyPort = () => z.coerce.number({ error: notANumber }).int('must be an integer').min(0).max(65535);
+
+export const port = (fallback: number) => anyPort().default(fallback);
+
+/** A port whose default depends on the role a process runs (cli/start.ts decides). */
+export const optionalPort = () => anyPort().optional();
 
 export const positiveInt = (fallback: number) =>
   z.coerce.number({ error: notANumber }).int('must be an integer').positive('must be greater than 0').default(fallback);

@@ -117,4 +117,43 @@ describe('gatehouse start on the embedded database', () => {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it('runs other commands in the running server over the control channel: a client, an organization, a key rotation it uses at once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-channel-'));
+    const port = await freePort();
+    const server = await startProcess(port, dir);
+    try {
+      const password = /created with password (\S+)/.exec(server.output())![1]!;
+      const env = { DATA_DIR: dir };
+      const client = await runCli(['client', 'create', '--name', 'Ticket bot', '--type', 'service', '--scope', 'bot', '--json'], env);
+      expect(client.stderr).toBe('');
+      expect(client.code).toBe(0);
+      expect(JSON.parse(client.stdout)).toMatchObject({ name: 'Ticket bot', type: 'service', maxRole: 'bot', client_secret: expect.any(String) });
+      const org = await runCli(['org', 'create', '--name', 'Acme', '--json'], env);
+      expect([org.code, JSON.parse(org.stdout).name]).toEqual([0, 'Acme']);
+      const usage = await runCli(['org', 'create'], env);
+      expect([usage.code, usage.stderr.trim().split('\n')[0]]).toEqual([2, 'gatehouse: --name is required']);
+
+      const rotated = await runCli(['keys', 'rotate', '--json'], env);
+      expect(rotated.code).toBe(0);
+      const { kids } = JSON.parse(rotated.stdout) as { kids: string[] };
+      // The running server signs with the new key at once, and its gateway accepts the token.
+      const signIn = await fetch(`http://127.0.0.1:${port}/v2/auth/token`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@localhost', password }),
+      });
+      const { token } = (await signIn.json()) as { token: string };
+      const { kid } = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string };
+      expect(kids).toContain(kid);
+      const me = await fetch(`http://127.0.0.1:${port}/v2/users/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+    }
+    // Stopped: the socket is gone and commands open the database themselves again.
+    expect(existsSync(path.join(dir, 'control.sock'))).toBe(false);
+    const direct = await runCli(['org', 'create', '--name', 'Later', '--json'], { DATA_DIR: dir });
+    expect(direct.code).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  }, 150_000);
 });

@@ -10,11 +10,13 @@ export const keysRotateCommand: Command = {
   usage: 'gatehouse keys rotate [--json]',
   options: { json: { type: 'boolean' } },
   async run({ values, out }) {
-    const result = await withDatabase(async (db, config) => {
+    const result = await withDatabase(async (db, config, bus) => {
       const secrets = loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR });
       const rotated = await rotateSigningKeys({ knex: db.knex, secrets, config, now: () => Date.now() });
       // Running auth servers also poll (SIGNING_KEY_REFRESH_SECONDS); the announcement makes it immediate.
-      if (config.REDIS_URL) {
+      if (bus) {
+        await bus.publish(SIGNING_KEYS_CHANNEL, { generation: rotated.generation });
+      } else if (config.REDIS_URL) {
         const redis = createRedis(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'cli' });
         try {
           await redis.connect();

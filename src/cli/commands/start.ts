@@ -1,6 +1,7 @@
 import type { StartRole } from '../start.js';
 import { UsageError, type Command } from '../command.js';
 import { isClusterWorker, superviseWorkers } from '../../gateway/workers.js';
+import { serveControlChannel } from '../control-channel.js';
 import { loadCliConfig, createCliLogger } from './shared.js';
 
 export const startCommand: Command = {
@@ -28,6 +29,15 @@ export const startCommand: Command = {
       return;
     }
     const started = await start({ config, logger, role: role as StartRole });
+    // The embedded database is this process's alone: other `gatehouse` commands run here.
+    const channel = config.DATABASE_URL
+      ? undefined
+      : await serveControlChannel({
+        dataDir: config.DATA_DIR,
+        context: { db: started.runtime.db, config, bus: started.runtime.bus },
+        logger,
+        run: async (args, io) => (await import('../main.js')).main(args, io),
+      });
     if (started.urls.gateway) console.log(`Gatehouse is listening on ${config.PUBLIC_URL} (role ${role})`);
 
     await new Promise<void>((resolve) => {
@@ -39,7 +49,7 @@ export const startCommand: Command = {
           process.exit(1);
         }
         logger.info({ signal }, 'shutting down');
-        started.stop().then(resolve, (err: unknown) => {
+        Promise.resolve(channel?.close()).then(() => started.stop()).then(resolve, (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
           process.exitCode = 1;
           resolve();

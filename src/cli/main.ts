@@ -38,11 +38,13 @@ export async function main(args: string[]): Promise<number> {
   }
   const { command, rest } = found;
   try {
-    const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const expected = command.positionals ?? 0;
+    const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: expected > 0 });
     if (parsed.values.help) {
-      console.log(`usage: ${command.usage}\n\n${command.summary}`);
+      console.log(`usage: ${command.usage}\n\n${command.summary}${command.help ? `\n\n${command.help}` : ''}`);
       return 0;
     }
+    if (parsed.positionals.length !== expected) throw new UsageError(`expected ${expected} argument(s), got ${parsed.positionals.length}`);
     const code = await command.run({ values: parsed.values, positionals: parsed.positionals, out: (line) => console.log(line) });
     return code ?? 0;
   } catch (err) {

@@ -26,11 +26,12 @@ export interface UserRow {
 }
 
 /**
- * Whether the account may sign in at all (login page, first-party token API, OAuth): it has a
- * password its owner chose, a proven email, and is not disabled. The password check comes on top.
+ * Whether the account may sign in or keep a session at all (login page, first-party token API,
+ * OAuth): its owner proved the email (and so chose the password; an account made for someone else
+ * has none before), and it is not disabled. The password check comes on top where one is sent.
  */
 export function canSignIn(user: UserRow): boolean {
-  return user.password_hash !== null && user.email_verified_at !== null && user.disabled_at === null;
+  return user.email_verified_at !== null && user.disabled_at === null;
 }
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

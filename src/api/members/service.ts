@@ -36,9 +36,6 @@ function refuse(field: string, message: string): AppError {
  */
 export async function changeMember(runtime: Runtime, caller: Caller, userId: string, patch: MemberPatch, action: string): Promise<MemberRow> {
   const isAdmin = roleAllows(caller.identity.role, 'admin');
-  if (patch.name !== undefined && userId !== caller.identity.sub) {
-    throw refuse('name', "is the user's own: only they may change it");
-  }
   for (const field of ['role', 'status', 'group_ids'] as const) {
     if (patch[field] !== undefined && !isAdmin) throw refuse(field, 'only an admin may change it');
   }
@@ -49,6 +46,7 @@ export async function changeMember(runtime: Runtime, caller: Caller, userId: str
     const org = caller.identity.org;
     const existing = await findMember(trx, org, userId);
     if (!existing) throw notFound('user');
+    if (patch.name !== undefined && userId !== caller.identity.sub) throw refuse('name', "is the user's own: only they may change it");
     const demoted = patch.role !== undefined && !roleAllows(patch.role, existing.role);
     const disabled = patch.status === 'disabled' && existing.disabled_at === null;
     if ((demoted || disabled) && existing.role === 'admin') await keepAnAdmin(trx, org, userId);

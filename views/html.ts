@@ -36,7 +36,7 @@ function render(value: unknown): string {
 const STYLE = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:40px 16px}
 main{max-width:420px;margin:0 auto;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:28px}
 main.wide{max-width:720px}h1{font-size:1.35em;margin:0 0 16px}label{display:block;margin:12px 0 4px;font-weight:600}
-input[type=email],input[type=password],select{width:100%;box-sizing:border-box;padding:9px;border:1px solid #b8bfcc;border-radius:4px;font-size:1em}
+input[type=email],input[type=password],input[type=text],select{width:100%;box-sizing:border-box;padding:9px;border:1px solid #b8bfcc;border-radius:4px;font-size:1em}
 button{margin-top:16px;padding:9px 16px;border:0;border-radius:4px;font-size:1em;cursor:pointer;background:#2458d3;color:#fff}
 button.secondary{background:#e4e7ee;color:#1d2330}.error{background:#fde8e8;color:#8a1c1c;padding:10px;border-radius:4px}
 .notice{background:#fff6db;padding:10px;border-radius:4px}ul.scopes li{margin:6px 0}table{width:100%;border-collapse:collapse}

@@ -5,3 +5,7 @@ export { escapeHtml, html, SafeHtml, STYLE_HASH } from './html.js';
 export { renderLogin, type LoginView } from './login.js';
 export { renderLoggedOut, renderLogoutConfirm } from './logout.js';
 export { renderApiKeys, type ApiKeysView, type ApiKeyListItem } from './api-keys.js';
+export {
+  renderActivate, renderInvitationConfirm, renderInvitationNewAccount, renderInvitationSignIn, renderInvitationWrongAccount,
+  renderOnboardingDone, type NewPasswordForm,
+} from './onboarding.js';

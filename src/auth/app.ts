@@ -7,6 +7,7 @@ import { htmlErrors } from './http/html-errors.js';
 import { publicOrigin } from './http/public-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { interactionRouter } from './interactions/router.js';
+import { onboardingRouter } from './onboarding/router.js';
 import { ROUTES } from './provider/configuration.js';
 import { plainImplicitRequest } from './provider/plain-implicit.js';
 import { createAuthExtensions } from './routes.js';
@@ -19,7 +20,7 @@ import { tokenEndpoints } from './tokens/token-endpoints.js';
  * The authorization server: oidc-provider mounted in koa, behind our pages and the few
  * endpoints the provider cannot serve alone. The request path, top to bottom:
  * request id + error envelope → health → pinned public origin → security headers → pages
- * (interaction, account) → extensions (routes.ts) → JWT introspection/revocation/userinfo and
+ * (interaction, mailed links, account) → extensions (routes.ts) → JWT introspection/revocation/userinfo and
  * client-credentials cap → RFC 6749 `response_type=token` rewrite → oidc-provider.
  */
 export async function createAuthComponent(runtime: Runtime): Promise<Component> {
@@ -33,6 +34,9 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
   app.keys = services.cookieKeys;
 
   const interactions = interactionRouter({ knex, provider: providers.current, throttle: services.throttle, csrf });
+  const onboarding = onboardingRouter({
+    knex, clock: runtime.clock, provider: providers.current, csrf, publicUrl: config.PUBLIC_URL, secureCookies: config.PUBLIC_URL.startsWith('https:'),
+  });
   const account = accountRouter({ knex, clock: runtime.clock, provider: providers.current, csrf, publicUrl: config.PUBLIC_URL, revocation, sections: extensions.accountSections });
 
   app.use(requestContext({ logger: services.log }));
@@ -48,6 +52,7 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
   const pageErrors = htmlErrors();
   app.use(async (ctx, next) => (ctx.path.startsWith('/interaction/') || ctx.path === '/account' || ctx.path.startsWith('/account/') ? pageErrors(ctx, next) : next()));
   app.use(interactions.routes());
+  app.use(onboarding.routes());
   app.use(account.routes());
   for (const route of extensions.routes) app.use(route);
   app.use(tokenEndpoints({ knex, clients: services.clients, verify: services.verifyAccessToken, revocation, findAccount: services.findAccount }));

@@ -17,7 +17,11 @@ export interface Command {
   words: string[];
   summary: string;
   usage: string;
+  /** More words for `--help`, after the usage and summary. */
+  help?: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** How many words follow the options as positionals (`gatehouse mail show ID`); none by default. */
+  positionals?: number;
   run(context: CommandContext): Promise<number | void>;
 }
 

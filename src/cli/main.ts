@@ -46,11 +46,13 @@ export async function main(args: string[], io: CommandIo = consoleIo): Promise<n
   }
   const { command, rest } = found;
   try {
-    const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const expected = command.positionals ?? 0;
+    const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: expected > 0 });
     if (parsed.values.help) {
-      io.out(`usage: ${command.usage}\n\n${command.summary}`);
+      io.out(`usage: ${command.usage}\n\n${command.summary}${command.help ? `\n\n${command.help}` : ''}`);
       return 0;
     }
+    if (parsed.positionals.length !== expected) throw new UsageError(`expected ${expected} argument(s), got ${parsed.positionals.length}`);
     if (command.words[0] !== 'start' && io === consoleIo) {
       const config = loadCliConfig();
       const remote = config.DATABASE_URL ? undefined : await callControlChannel(config.DATA_DIR, args, io);

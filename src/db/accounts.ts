@@ -19,8 +19,19 @@ export interface UserRow {
   password_hash: string | null;
   is_bot: boolean;
   disabled_at: Date | null;
+  /** Null until the owner proved control of the email (issue 17): such an account cannot sign in. */
+  email_verified_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/**
+ * Whether the account may sign in or keep a session at all (login page, first-party token API,
+ * OAuth): its owner proved the email (and so chose the password; an account made for someone else
+ * has none before), and it is not disabled. The password check comes on top where one is sent.
+ */
+export function canSignIn(user: UserRow): boolean {
+  return user.email_verified_at !== null && user.disabled_at === null;
 }
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,16 +60,35 @@ export async function findUserByEmail(knex: Knex, email: string): Promise<UserRo
   return knex('users').whereRaw('lower(email) = lower(?)', [email]).first<UserRow | undefined>();
 }
 
+/**
+ * A new user. `pending` (issue 17): created by someone else for this email, so unusable until its
+ * owner follows the activation link; otherwise the creator is the owner or the operator (bootstrap,
+ * CLI, an invitation link that proved the email) and the email counts as verified.
+ */
 export async function insertUser(
   knex: Knex,
-  input: { email: string; name?: string; passwordHash: string | null; isBot?: boolean },
+  input: { email: string; name?: string; passwordHash: string | null; isBot?: boolean; pending?: boolean },
 ): Promise<UserRow> {
   const [row] = await withDbErrors(() =>
     knex('users')
-      .insert({ email: input.email, name: input.name ?? '', password_hash: input.passwordHash, is_bot: input.isBot ?? false })
+      .insert({
+        email: input.email,
+        name: input.name ?? '',
+        password_hash: input.pending ? null : input.passwordHash,
+        is_bot: input.isBot ?? false,
+        email_verified_at: input.pending ? null : knex.fn.now(),
+      })
       .returning('*'),
   );
   return row as UserRow;
+}
+
+/** The owner proved the email and chose their password (and name): the account becomes usable. */
+export async function activateUser(knex: Knex, userId: string, input: { name: string; passwordHash: string; at: Date }): Promise<void> {
+  const count = await knex('users')
+    .where({ id: userId })
+    .update({ name: input.name, password_hash: input.passwordHash, email_verified_at: input.at, updated_at: knex.fn.now() });
+  if (count !== 1) throw new Error(`user ${userId} not found`);
 }
 
 export async function insertMembership(knex: Knex, input: { userId: string; organizationId: string; role: Role }): Promise<void> {

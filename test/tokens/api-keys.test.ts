@@ -112,24 +112,26 @@ describe('API keys end to end through the gateway (seeds 000, 001)', () => {
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
   });
 
-  it('shrinks a key with its creator: demoted, the key acts with the new role; removed, it stops', async () => {
+  // Issue 17: demoting, disabling or removing a member ends their keys in that organization (it
+  // used to shrink a demoted member's key to the new role; a removed member's key came back when
+  // they were re-invited).
+  it('ends a key with its creator\'s standing: demoted, disabled or removed, it stops', async () => {
     const knex = gatehouse.runtime.db.knex;
-    const user = await insertUser(knex, { email: 'demoted@example.test', passwordHash: await hashPassword('demoted-password') });
-    await insertMembership(knex, { userId: user.id, organizationId: orgId, role: 'bot' });
-    const token = await signIn('demoted@example.test', 'demoted-password');
-    const { key } = await createKey(token, { name: 'bot scope', scopes: ['bot'] });
-    expect((await call(gatehouse.url, 'POST', '/v2/contacts', { basic: key, body: { name: 'Before demotion' } })).status).toBe(201);
+    for (const change of ['demote', 'disable', 'remove'] as const) {
+      const email = `${change}d@example.test`;
+      const user = await insertUser(knex, { email, passwordHash: await hashPassword('member-password') });
+      await insertMembership(knex, { userId: user.id, organizationId: orgId, role: 'bot' });
+      const token = await signIn(email, 'member-password');
+      const { key, id } = await createKey(token, { name: 'bot scope', scopes: ['bot'] });
+      expect((await call(gatehouse.url, 'POST', '/v2/contacts', { basic: key, body: { name: `Before ${change}` } })).status).toBe(201);
 
-    const demoted = await call(gatehouse.url, 'PATCH', `/v2/members/${user.id}`, { token: tokens.admin, body: { role: 'agent' } });
-    expect(demoted.status, JSON.stringify(demoted.body)).toBe(200);
-    await expect
-      .poll(async () => (await call(gatehouse.url, 'POST', '/v2/contacts', { basic: key, body: { name: 'After demotion' } })).status, { timeout: 1_000, interval: 50 })
-      .toBe(403);
-    expect((await call(gatehouse.url, 'GET', '/v2/contacts', { basic: key })).status).toBe(200);
-
-    const removed = await call(gatehouse.url, 'DELETE', `/v2/members/${user.id}`, { token: tokens.admin });
-    expect(removed.status).toBe(200);
-    await expect.poll(async () => (await call(gatehouse.url, 'GET', '/v2/contacts', { basic: key })).status, { timeout: 1_000, interval: 50 }).toBe(401);
+      const res = change === 'remove'
+        ? await call(gatehouse.url, 'DELETE', `/v2/members/${user.id}`, { token: tokens.admin })
+        : await call(gatehouse.url, 'PATCH', `/v2/members/${user.id}`, { token: tokens.admin, body: change === 'demote' ? { role: 'agent' } : { status: 'disabled' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      await expect.poll(async () => (await call(gatehouse.url, 'GET', '/v2/contacts', { basic: key })).status, { timeout: 1_000, interval: 50 }).toBe(401);
+      expect((await knex('api_keys').where({ id }).first())?.revoked_at ?? (change === 'remove' ? 'deleted with the user' : null)).not.toBeNull();
+    }
   });
 
   it('refuses an expired key', async () => {

@@ -1,22 +1,8 @@
 import type { Knex } from 'knex';
-import { jsonb, paginate, scopedTable, findScoped, type Page, type PageRequest } from '../shared/queries.js';
+import type { AuditRow } from '../../db/audit-events.js';
+import { paginate, scopedTable, findScoped, type Page, type PageRequest } from '../shared/queries.js';
 
-export interface AuditRow {
-  id: string;
-  organization_id: string;
-  actor_id: string;
-  actor_kind: string;
-  action: string;
-  resource_type: string;
-  resource_id: string;
-  request_id: string;
-  changes: Record<string, unknown> | null;
-  created_at: Date;
-}
-
-export async function insertAuditEvent(knex: Knex, event: Omit<AuditRow, 'id' | 'created_at'>): Promise<void> {
-  await knex('audit_events').insert({ ...event, changes: event.changes === null ? null : jsonb(knex, event.changes) });
-}
+export { insertAuditEvent, type AuditRow } from '../../db/audit-events.js';
 
 export interface AuditFilters {
   action?: string | undefined;

@@ -3,7 +3,7 @@ import { notFound } from '../shared/not-found.js';
 import type { PageRequest } from '../shared/queries.js';
 import type { Role } from '../../contract/roles.js';
 import { findInvitation, listInvitations, type InvitationFilters, type InvitationRow } from './queries.js';
-import { acceptInvitation, createInvitation, invitationStatus, withdrawInvitation } from './service.js';
+import { acceptInvitation, createInvitation, invitationStatus, resendInvitation, withdrawInvitation } from './service.js';
 
 function present(row: InvitationRow, now: number) {
   return {
@@ -35,15 +35,19 @@ export const invitationHandlers: Record<string, Handler> = {
   },
   async 'invitations.create'(input) {
     const body = input.body as { email: string; role: Role; group_ids?: string[] };
-    const { row, token } = await createInvitation(input.runtime, callerOf(input), body);
-    return { data: { ...present(row, input.runtime.clock.now()), token } };
+    const row = await createInvitation(input.runtime, callerOf(input), body);
+    return { data: present(row, input.runtime.clock.now()) };
+  },
+  async 'invitations.resend'(input) {
+    const row = await resendInvitation(input.runtime, callerOf(input), input.params.id as string);
+    return { data: present(row, input.runtime.clock.now()) };
   },
   async 'invitations.delete'(input) {
     await withdrawInvitation(input.runtime, callerOf(input), input.params.id as string);
     return { data: { id: input.params.id, deleted: true } };
   },
   async 'invitations.accept'(input) {
-    const body = input.body as { token: string; name?: string; password?: string };
+    const body = input.body as { token: string; name?: string; password: string };
     return { data: await acceptInvitation(input.runtime, input.requestId, body) };
   },
 };

@@ -1,20 +1,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../contract/roles.js';
+import { isMember, type InvitationRow } from '../../db/invitations.js';
 import { jsonb, paginate, scopedTable, type Page, type PageRequest } from '../shared/queries.js';
-
-export interface InvitationRow {
-  id: string;
-  organization_id: string;
-  email: string;
-  role: Role;
-  group_ids: string[];
-  token_hash: string;
-  invited_by: string | null;
-  expires_at: Date;
-  accepted_at: Date | null;
-  accepted_by: string | null;
-  created_at: Date;
-}
 
 export async function insertInvitation(
   knex: Knex,
@@ -44,26 +31,18 @@ export async function findInvitation(knex: Knex, organizationId: string, id: str
   return (await scopedTable(knex, 'invitations', organizationId).where('invitations.id', id).first()) as InvitationRow | undefined;
 }
 
-/** The invitation of a token, locked until the transaction ends (two accepts cannot both win). */
-export async function lockInvitationByTokenHash(knex: Knex, tokenHash: string): Promise<InvitationRow | undefined> {
-  return (await knex('invitations').where({ token_hash: tokenHash }).forUpdate().first()) as InvitationRow | undefined;
-}
-
-export async function markAccepted(knex: Knex, id: string, userId: string, at: Date): Promise<void> {
-  await knex('invitations').where({ id }).update({ accepted_at: at, accepted_by: userId });
-}
-
 export async function deleteInvitation(knex: Knex, organizationId: string, id: string): Promise<boolean> {
   return (await scopedTable(knex, 'invitations', organizationId).where('invitations.id', id).delete().returning('id')).length === 1;
 }
 
-export async function isMember(knex: Knex, organizationId: string, email: string): Promise<boolean> {
-  const row = await knex('memberships as m').join('users as u', 'u.id', 'm.user_id')
-    .where('m.organization_id', organizationId).whereRaw('lower(u.email) = lower(?)', [email]).first('u.id');
-  return row !== undefined;
+/** A new token (hash) and expiry for a pending invitation of the organization. */
+export async function renewInvitationToken(
+  knex: Knex, organizationId: string, id: string, values: { tokenHash: string; expiresAt: Date },
+): Promise<InvitationRow> {
+  const [row] = await knex('invitations').where({ organization_id: organizationId, id }).whereNull('accepted_at')
+    .update({ token_hash: values.tokenHash, expires_at: values.expiresAt }).returning('*');
+  if (!row) throw new Error(`invitation ${id} is not pending`);
+  return row as InvitationRow;
 }
 
-export async function findUserIdByEmail(knex: Knex, email: string): Promise<string | undefined> {
-  const row = (await knex('users').whereRaw('lower(email) = lower(?)', [email]).first('id')) as { id: string } | undefined;
-  return row?.id;
-}
+export { isMember, type InvitationRow };

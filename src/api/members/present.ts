@@ -6,6 +6,7 @@ export function presentUser(row: MemberRow) {
     email: row.email,
     name: row.name,
     is_bot: row.is_bot,
+    email_verified: row.email_verified_at !== null,
     role: row.role,
     status: row.disabled_at === null ? 'active' : 'disabled',
     group_ids: row.group_ids,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { roleAllows, type Role } from '../../contract/roles.js';
-import { revoke } from '../../db/revocations.js';
+import { deleteGrantsOfMember, revokeApiKeysOfMember } from '../../db/member-credentials.js';
+import { membershipSubject, revoke, type Revocation } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { audit } from '../audit/service.js';
@@ -27,8 +28,11 @@ function refuse(field: string, message: string): AppError {
  * Rules of a change to a member (users.update, users.me.update, members.update):
  * - a caller below admin reaches here only through the self rule and may change its name only:
  *   never its own role or status (seed 001 "(self)");
+ * - the name belongs to the user's global profile: only the user changes it, an admin of one of
+ *   their organizations does not (issue 17);
  * - nobody grants a role above their own, and the last active admin stays one;
- * - a demotion or a disabling revokes the member's earlier tokens at every gateway.
+ * - a demotion or a disabling ends what the member holds in this organization, and only here
+ *   (`revokeMembership`).
  */
 export async function changeMember(runtime: Runtime, caller: Caller, userId: string, patch: MemberPatch, action: string): Promise<MemberRow> {
   const isAdmin = roleAllows(caller.identity.role, 'admin');
@@ -37,11 +41,12 @@ export async function changeMember(runtime: Runtime, caller: Caller, userId: str
   }
   if (patch.role !== undefined && !roleAllows(caller.identity.role, patch.role)) throw refuse('role', 'is above your own role');
 
-  let revokeTokens = false;
+  let revocations: Revocation[] = [];
   const row = await runtime.db.knex.transaction(async (trx) => {
     const org = caller.identity.org;
     const existing = await findMember(trx, org, userId);
     if (!existing) throw notFound('user');
+    if (patch.name !== undefined && userId !== caller.identity.sub) throw refuse('name', "is the user's own: only they may change it");
     const demoted = patch.role !== undefined && !roleAllows(patch.role, existing.role);
     const disabled = patch.status === 'disabled' && existing.disabled_at === null;
     if ((demoted || disabled) && existing.role === 'admin') await keepAnAdmin(trx, org, userId);
@@ -60,25 +65,28 @@ export async function changeMember(runtime: Runtime, caller: Caller, userId: str
       await replaceMemberGroups(trx, org, userId, patch.group_ids);
     }
     await audit(trx, caller, { action, resourceType: 'user', resourceId: userId, changes: { ...patch } });
-    revokeTokens = demoted || disabled;
+    if (demoted || disabled) revocations = await endMembershipCredentials(runtime, trx, org, userId);
     return (await findMember(trx, org, userId))!;
   });
-  if (revokeTokens) await revokeUser(runtime, userId);
+  await announce(runtime, revocations);
   return row;
 }
 
 /** Removes a member from the organization (the user too, when it belongs nowhere else). */
 export async function removeMember(runtime: Runtime, caller: Caller, userId: string, action: string): Promise<void> {
-  await runtime.db.knex.transaction(async (trx) => {
+  const revocations = await runtime.db.knex.transaction(async (trx) => {
     const org = caller.identity.org;
     const existing = await findMember(trx, org, userId);
     if (!existing) throw notFound('user');
     if (existing.role === 'admin') await keepAnAdmin(trx, org, userId);
+    // Before the membership goes: a re-invited member must not find their old keys alive (issue 17).
+    const ended = await endMembershipCredentials(runtime, trx, org, userId);
     await deleteMembership(trx, org, userId);
     await deleteUserIfOrphaned(trx, userId);
     await audit(trx, caller, { action, resourceType: 'user', resourceId: userId });
+    return ended;
   });
-  await revokeUser(runtime, userId);
+  await announce(runtime, revocations);
 }
 
 async function keepAnAdmin(trx: Knex, organizationId: string, userId: string): Promise<void> {
@@ -87,11 +95,34 @@ async function keepAnAdmin(trx: Knex, organizationId: string, userId: string): P
   }
 }
 
-/** Every token the user held before now dies at the gateways (DESIGN.md "Revocation"). */
-export async function revokeUser(runtime: Runtime, userId: string): Promise<void> {
+/**
+ * Ends, inside the caller's transaction, what the user holds in this organization: its API keys
+ * there are marked revoked and its OAuth grants consented for it are deleted. Returns what to
+ * announce once the transaction has committed: those keys and grants, and the cut-off of every
+ * token of the user in this organization issued before now (DESIGN.md "Revocation"). Tokens of
+ * the user's other organizations are left alone: they are not this organization's (issue 17).
+ */
+async function endMembershipCredentials(runtime: Runtime, trx: Knex, organizationId: string, userId: string): Promise<Revocation[]> {
   const now = runtime.clock.now();
-  await revoke(
-    { knex: runtime.db.knex, bus: runtime.bus },
-    { kind: 'user', subject: userId, notBefore: now, expiresAt: now + runtime.config.API_REVOCATION_HORIZON_HOURS * 3_600_000 },
-  );
+  const horizon = now + runtime.config.API_REVOCATION_HORIZON_HOURS * 3_600_000;
+  const keys = await revokeApiKeysOfMember(trx, organizationId, userId, new Date(now));
+  const grants = await deleteGrantsOfMember(trx, organizationId, userId);
+  return [
+    { kind: 'membership', subject: membershipSubject(organizationId, userId), notBefore: now, expiresAt: horizon },
+    ...grants.map((id): Revocation => ({ kind: 'grant', subject: id, expiresAt: horizon })),
+    ...keys.map((key): Revocation => ({ kind: 'api_key', subject: key.id, expiresAt: Math.max(key.expires_at?.getTime() ?? horizon, now + 60_000) })),
+  ];
+}
+
+async function announce(runtime: Runtime, revocations: readonly Revocation[]): Promise<void> {
+  for (const revocation of revocations) await revoke({ knex: runtime.db.knex, bus: runtime.bus }, revocation);
+}
+
+/** The cut-off of the user's tokens in one organization (a deleted organization's members). */
+export async function revokeMembershipTokens(runtime: Runtime, organizationId: string, userId: string): Promise<void> {
+  const now = runtime.clock.now();
+  await announce(runtime, [{
+    kind: 'membership', subject: membershipSubject(organizationId, userId), notBefore: now,
+    expiresAt: now + runtime.config.API_REVOCATION_HORIZON_HOURS * 3_600_000,
+  }]);
 }

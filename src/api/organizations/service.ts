@@ -4,7 +4,7 @@ import type { Runtime } from '../../shared/runtime.js';
 import { audit } from '../audit/service.js';
 import type { Caller } from '../handler.js';
 import { memberUserIds } from '../members/queries.js';
-import { revokeUser } from '../members/service.js';
+import { revokeMembershipTokens } from '../members/service.js';
 import { notFound } from '../shared/not-found.js';
 import { deleteOrganization, findOrganizationById, renameOrganization, userExists } from './queries.js';
 
@@ -48,7 +48,10 @@ export async function updateOrganization(runtime: Runtime, caller: Caller, id: s
   });
 }
 
-/** Deletes everything of the organization; its members' tokens are revoked (they named it). */
+/**
+ * Deletes everything of the organization (its keys and grants with it); its members' tokens for
+ * it are revoked (they named it), their tokens of other organizations are not (issue 17).
+ */
 export async function removeOrganization(runtime: Runtime, caller: Caller, id: string): Promise<void> {
   ownOrganization(caller, id);
   const members = await runtime.db.knex.transaction(async (trx) => {
@@ -57,5 +60,5 @@ export async function removeOrganization(runtime: Runtime, caller: Caller, id: s
     await audit(trx, caller, { action: 'organizations.delete', resourceType: 'organization', resourceId: id });
     return userIds;
   });
-  for (const userId of members) await revokeUser(runtime, userId);
+  for (const userId of members) await revokeMembershipTokens(runtime, id, userId);
 }

@@ -1,6 +1,8 @@
+import type { Knex } from 'knex';
 import type { Role } from '../../contract/roles.js';
+import { findOrganization } from '../../db/accounts.js';
+import { sendActivation } from '../../domain/accounts.js';
 import { AppError } from '../../shared/errors.js';
-import { hashPassword } from '../../shared/password.js';
 import { audit } from '../audit/service.js';
 import { callerOf, userCallerOf, type Handler } from '../handler.js';
 import { presentUser } from '../members/present.js';
@@ -26,19 +28,48 @@ export const userHandlers: Record<string, Handler> = {
   },
   async 'users.create'(input) {
     const caller = callerOf(input);
-    const body = input.body as { email: string; name?: string; role: Role; password?: string; is_bot?: boolean };
-    const passwordHash = body.password === undefined ? null : await hashPassword(body.password);
+    const body = input.body as { email: string; name?: string; role: Role; is_bot?: boolean };
+    const { runtime } = input;
     const row = await input.knex.transaction(async (trx) => {
       if (await emailTaken(trx, body.email)) {
         throw new AppError('conflict', 'A user with this email already exists; invite them instead.', { details: { field: 'email' } });
       }
+      // Issue 17: pending, without a password; the owner of the mailbox activates it (a bot's
+      // owner reads the bot address's mail the same way).
       const id = await insertMemberUser(trx, {
-        organizationId: caller.identity.org, email: body.email, name: body.name ?? '', role: body.role, passwordHash, isBot: body.is_bot ?? false,
+        organizationId: caller.identity.org, email: body.email, name: body.name ?? '', role: body.role, isBot: body.is_bot ?? false,
       });
-      const { password: _password, ...changes } = body;
-      await audit(trx, caller, { action: 'users.create', resourceType: 'user', resourceId: id, changes });
+      await sendActivation(trx, {
+        publicUrl: runtime.config.PUBLIC_URL,
+        user: { id, email: body.email },
+        organizationName: await organizationName(trx, caller.identity.org),
+        expiresAt: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),
+      });
+      await audit(trx, caller, { action: 'users.create', resourceType: 'user', resourceId: id, changes: { ...body } });
       return (await findMember(trx, caller.identity.org, id))!;
     });
     return { data: presentUser(row) };
   },
+  async 'users.activation.resend'(input) {
+    const caller = callerOf(input);
+    const { runtime } = input;
+    const row = await input.knex.transaction(async (trx) => {
+      const member = await findMember(trx, caller.identity.org, input.params.id as string);
+      if (!member) throw notFound('user');
+      if (member.email_verified_at !== null) throw new AppError('conflict', 'This account is already activated.');
+      await sendActivation(trx, {
+        publicUrl: runtime.config.PUBLIC_URL,
+        user: { id: member.id, email: member.email },
+        organizationName: await organizationName(trx, caller.identity.org),
+        expiresAt: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),
+      });
+      await audit(trx, caller, { action: 'users.activation.resend', resourceType: 'user', resourceId: member.id });
+      return member;
+    });
+    return { data: presentUser(row) };
+  },
 };
+
+async function organizationName(knex: Knex, organizationId: string): Promise<string> {
+  return (await findOrganization(knex, organizationId))?.name ?? 'an organization';
+}

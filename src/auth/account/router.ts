@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
@@ -16,6 +15,7 @@ import { ROUTES } from '../provider/configuration.js';
 import { listGrantsOfAccount } from '../storage/oidc-rows.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackPath } from './first-party-client.js';
 import { signedInUser } from './session.js';
+import { signInUrl, takeReturn } from './sign-in.js';
 
 /** Who is looking at the account page, for sections added by other features. */
 export interface AccountViewer {
@@ -47,15 +47,7 @@ export function accountRouter(deps: AccountDeps): Router {
   const signedIn = (ctx: Context) => signedInUser(ctx, deps.provider(), deps.knex);
 
   function startSignIn(ctx: Context): void {
-    const url = new URL(ROUTES.authorization, deps.publicUrl);
-    url.search = new URLSearchParams({
-      client_id: ACCOUNT_CLIENT_ID,
-      response_type: 'none',
-      redirect_uri: `${deps.publicUrl}${accountCallbackPath}`,
-      scope: 'openid',
-      state: randomBytes(12).toString('base64url'),
-    }).toString();
-    ctx.redirect(url.href);
+    ctx.redirect(signInUrl(deps.publicUrl));
   }
 
   async function authorizedApps(userId: string): Promise<AuthorizedApp[]> {
@@ -98,10 +90,12 @@ export function accountRouter(deps: AccountDeps): Router {
     });
   });
 
-  // The provider sends the browser back here after sign-in; the session cookie is now set.
+  // The provider sends the browser back here after sign-in; the session cookie is now set. A
+  // page that started the sign-in (the invitation page) gets its visitor back.
   router.get(accountCallbackPath, async (ctx) => {
+    const back = takeReturn(ctx);
     if (typeof ctx.query.error === 'string') throw new AppError('invalid_request', `Sign-in did not complete: ${ctx.query.error}.`);
-    ctx.redirect('/account');
+    ctx.redirect(back);
   });
 
   router.post('/account/apps/:grantId/revoke', async (ctx) => {

@@ -1,22 +1,23 @@
 import type { Knex } from 'knex';
 import type { Account, FindAccount } from 'oidc-provider';
-import { findUserById } from '../../db/accounts.js';
+import { canSignIn, findUserById } from '../../db/accounts.js';
 
 /**
- * oidc-provider's account lookup. A disabled user is "not found": the provider then refuses
- * every refresh and code redemption for them (`invalid_grant`), and the session ends.
+ * oidc-provider's account lookup. A disabled user, or an account its owner has not activated
+ * (issue 17), is "not found": the provider then refuses every refresh and code redemption for
+ * them (`invalid_grant`), and the session ends.
  */
 export function createFindAccount(knex: Knex): FindAccount {
   return async (_ctx, sub): Promise<Account | undefined> => {
     const user = await findUserById(knex, sub);
-    if (!user || user.disabled_at) return undefined;
+    if (!user || !canSignIn(user)) return undefined;
     return {
       accountId: user.id,
       async claims(_use, scope) {
         const scopes = new Set(scope.split(' '));
         return {
           sub: user.id,
-          ...(scopes.has('email') ? { email: user.email, email_verified: false } : {}),
+          ...(scopes.has('email') ? { email: user.email, email_verified: user.email_verified_at !== null } : {}),
           ...(scopes.has('profile') ? { name: user.name || user.email } : {}),
         };
       },

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { findUserByEmail, findUserById, listMemberships, type MembershipRow, type UserRow } from '../../db/accounts.js';
+import { canSignIn, findUserByEmail, findUserById, listMemberships, type MembershipRow, type UserRow } from '../../db/accounts.js';
 import { revoke } from '../../db/revocations.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
@@ -79,7 +79,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       throw badRefreshToken();
     }
     const membership = (await listMemberships(knex, user.id)).find((m) => m.organization_id === consumed.organization_id);
-    if (user.disabled_at || !membership) {
+    if (!canSignIn(user) || !membership) {
       await revokeFamily(consumed.family_id);
       throw badRefreshToken();
     }
@@ -90,9 +90,10 @@ export function createTokenService(deps: TokenServiceDeps) {
     /** `POST /v2/auth/token {email, password, organization?}`. */
     async signIn(input: { email: string; password: string; organization?: string | undefined }): Promise<TokenResponse> {
       const user = await findUserByEmail(knex, input.email);
-      // Same work (one argon2 verification) whether or not the user exists or is disabled.
+      // Same work (one argon2 verification) whether or not the user exists, is disabled or is
+      // still pending activation by its owner (issue 17).
       const passwordOk = await verifyPassword(user?.password_hash, input.password);
-      if (!user || !passwordOk || user.disabled_at) throw badCredentials();
+      if (!user || !passwordOk || !canSignIn(user)) throw badCredentials();
       const memberships = await listMemberships(knex, user.id);
       const membership = input.organization ? memberships.find((m) => m.organization_id === input.organization) : memberships[0];
       if (!membership) {

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { defineOperation } from '../define.js';
 import { deleted, email, groupIds, id, idParams, listQuery, role, timestamp } from '../schemas.js';
 
-// Seed 000 "invite a customer to a property": an admin invites an email with a role; the
-// answer carries a single-use, expiring token (shown once, only its hash is stored); accepting
-// it creates the membership (and the user, when the email has no account yet).
+// Seed 000 "invite a customer to a property": an admin invites an email with a role; a single-use,
+// expiring link is mailed to that email, and only there (issue 17: never in the inviter's answer;
+// only its hash is stored). Accepting creates the membership: on the invitation page, where an
+// existing account signs in first; or here, for an email without an account (then the invitee
+// chooses their password).
 export const invitationStatus = z.enum(['pending', 'accepted', 'expired']);
 
 export const invitation = z.object({
@@ -33,9 +35,14 @@ export const invitationOperations = [
   }),
   defineOperation({
     name: 'invitations.create', method: 'POST', path: '/invitations', role: 'admin', tag: 'invitations',
-    description: 'Invite an email address with a role; the single-use token is in the answer, once.',
+    description: 'Invite an email address with a role. The single-use link is mailed to that address, never returned here.',
     body: z.strictObject({ email, role, group_ids: groupIds.optional() }),
-    response: invitation.extend({ token: z.string() }),
+    response: invitation,
+  }),
+  defineOperation({
+    name: 'invitations.resend', method: 'POST', path: '/invitations/{id}/resend', role: 'admin', tag: 'invitations',
+    description: 'Mail a pending or expired invitation again, with a new link and a new expiry; the earlier link stops working.',
+    params: idParams, response: invitation,
   }),
   defineOperation({
     name: 'invitations.delete', method: 'DELETE', path: '/invitations/{id}', role: 'admin', tag: 'invitations',
@@ -44,11 +51,13 @@ export const invitationOperations = [
   defineOperation({
     // Public: the token itself is the credential (like a password-reset link). Costly to guess.
     name: 'invitations.accept', method: 'POST', path: '/invitations/accept', role: 'public', tag: 'invitations', cost: 10,
-    description: 'Accept an invitation with its token; creates the membership, and the user when the email is new (then `password` is required).',
+    description:
+      'Accept an invitation with the token from its mail, for an email that has no Gatehouse account yet: creates the account with the password chosen here, and the membership. ' +
+      'An email that already has an account is refused (403, `details.reason: "sign_in_required"`): its owner opens the link from the mail and signs in to accept.',
     body: z.strictObject({
       token: z.string().min(1).max(200, 'must be at most 200 characters'),
       name: z.string().trim().max(200, 'must be at most 200 characters').optional(),
-      password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters').optional(),
+      password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
     }),
     response: z.object({ organization_id: id, user_id: id, role }),
   }),

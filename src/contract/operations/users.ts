@@ -11,6 +11,8 @@ export const user = z.object({
   email: z.string(),
   name: z.string(),
   is_bot: z.boolean(),
+  /** False until the owner followed the activation link; such an account cannot sign in (issue 17). */
+  email_verified: z.boolean(),
   role,
   status: memberStatus,
   group_ids: z.array(id),
@@ -43,19 +45,25 @@ export const userOperations = [
   }),
   defineOperation({
     name: 'users.create', method: 'POST', path: '/users', role: 'admin', tag: 'users',
-    description: 'Create a user with a role in the organization.',
+    description:
+      'Create a user with a role in the organization. The account is pending (`email_verified: false`) and cannot sign in until its owner opens the activation link mailed to the address and chooses a password; ' +
+      'nobody sets a password for someone else. A bot is no exception: whoever reads the bot address\'s mail activates it.',
     body: z.strictObject({
       email,
       name: selfFields.name.optional(),
       role,
-      password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters').optional(),
       is_bot: z.boolean().optional(),
     }),
     response: user,
   }),
   defineOperation({
+    name: 'users.activation.resend', method: 'POST', path: '/users/{id}/activation', role: 'admin', tag: 'users',
+    description: 'Mail a new activation link to a pending user of the organization (earlier links keep working until they expire or one is used).',
+    params: idParams, response: user,
+  }),
+  defineOperation({
     name: 'users.update', method: 'PATCH', path: '/users/{id}', role: 'admin', self, tag: 'users',
-    description: "Update a user's name, role or status (any role may rename itself; nobody may change its own role).",
+    description: "Update a user's role or status, or your own name (the name is the user's own: nobody renames someone else; nobody changes its own role).",
     params: idParams, body: nonEmptyPatch(adminFields), response: user,
   }),
   defineOperation({

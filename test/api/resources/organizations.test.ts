@@ -44,8 +44,10 @@ describe('organizations', () => {
     const knex = api.runtime.db.knex;
     expect(await knex('organizations').where({ id: doomed.organizationId })).toEqual([]);
     expect(await knex('contacts').where({ organization_id: doomed.organizationId })).toEqual([]);
-    const revoked = await knex('revocations').where({ kind: 'user' }).whereIn('subject', Object.values(doomed.users).map((user) => user.id));
+    // Issue 17: their tokens for this organization, not their tokens of other organizations.
+    const revoked = await knex('revocations').where({ kind: 'membership' }).whereIn('subject', Object.values(doomed.users).map((user) => `${doomed.organizationId}/${user.id}`));
     expect(revoked).toHaveLength(4);
+    expect(await knex('revocations').where({ kind: 'user' }).whereIn('subject', Object.values(doomed.users).map((user) => user.id))).toEqual([]);
     const trail = await knex('audit_events').where({ organization_id: doomed.organizationId, action: 'organizations.delete' });
     expect(trail).toHaveLength(1);
   });

@@ -70,8 +70,17 @@ describe('audit trail', () => {
   });
 
   it('never stores a password in the trail', async () => {
-    await api.call(tenant.identity('admin'), 'POST', '/v2/users', { email: 'secretive@example.test', role: 'guest', password: 'super-secret-1' });
-    const rows = await api.runtime.db.knex('audit_events').where({ action: 'users.create' });
+    // Issue 17: users.create takes no password at all; the invitee chooses theirs on accepting.
+    const refused = await api.call(tenant.identity('admin'), 'POST', '/v2/users', { email: 'secretive@example.test', role: 'guest', password: 'super-secret-1' });
+    expect([refused.status, refused.body.error]).toEqual([400, 'validation_failed']);
+    const invited = await api.call(tenant.identity('admin'), 'POST', '/v2/invitations', { email: 'secretive@example.test', role: 'guest' });
+    expect(invited.status).toBe(201);
+    const mail = await api.runtime.db.knex('mails').where({ recipient: 'secretive@example.test', purpose: 'invitation' }).first();
+    const token = /token=([A-Za-z0-9_-]+)/.exec(mail.body)![1]!;
+    const accepted = await api.call(undefined, 'POST', '/v2/invitations/accept', { token, password: 'super-secret-1' });
+    expect(accepted.status).toBe(200);
+    const rows = await api.runtime.db.knex('audit_events').whereIn('action', ['users.create', 'invitations.create', 'invitations.accept']);
+    expect(rows.map((row: { action: string }) => row.action).sort()).toEqual(['invitations.accept', 'invitations.create']);
     expect(JSON.stringify(rows)).not.toContain('super-secret-1');
   });
 });

@@ -12,11 +12,16 @@ describe('users and members', () => {
   afterAll(() => api.close());
 
   it('an admin creates a user with a role; the email is unique whatever its case', async () => {
-    const res = await api.call(tenant.identity('admin'), 'POST', '/v2/users', { email: 'Carol@Example.test', name: 'Carol', role: 'agent', password: 'long-enough-1' });
+    // Issue 17: an admin never sets someone else's password; the account waits for its owner.
+    const withPassword = await api.call(tenant.identity('admin'), 'POST', '/v2/users', { email: 'Carol@Example.test', role: 'agent', password: 'long-enough-1' });
+    expect([withPassword.status, withPassword.body.error]).toEqual([400, 'validation_failed']);
+    const res = await api.call(tenant.identity('admin'), 'POST', '/v2/users', { email: 'Carol@Example.test', name: 'Carol', role: 'agent' });
     expect(res.status).toBe(201);
-    expect(res.body.data).toMatchObject({ email: 'Carol@Example.test', name: 'Carol', role: 'agent', status: 'active', is_bot: false, group_ids: [] });
+    expect(res.body.data).toMatchObject({ email: 'Carol@Example.test', name: 'Carol', role: 'agent', status: 'active', is_bot: false, email_verified: false, group_ids: [] });
     const user = await api.runtime.db.knex('users').where({ id: (res.body.data as { id: string }).id }).first();
-    expect(user.password_hash).toMatch(/^\$argon2id\$/);
+    expect([user.password_hash, user.email_verified_at]).toEqual([null, null]);
+    const mails = await api.runtime.db.knex('mails').where({ recipient: 'Carol@Example.test' });
+    expect(mails.map((m: { purpose: string }) => m.purpose)).toEqual(['account_activation']);
     const again = await api.call(tenant.identity('admin'), 'POST', '/v2/users', { email: 'carol@example.test', role: 'guest' });
     expect([again.status, again.body.error]).toEqual([409, 'conflict']);
   });
@@ -32,11 +37,23 @@ describe('users and members', () => {
     expect([raise.status, raise.body.error]).toEqual([403, 'forbidden']);
   });
 
+  it("the name is the user's own: an admin renames nobody else (issue 17)", async () => {
+    const rename = await api.call(tenant.identity('admin'), 'PATCH', `/v2/users/${tenant.users.agent.id}`, { name: 'Renamed by admin' });
+    expect([rename.status, rename.body.error, rename.body.details?.fields]).toEqual([403, 'forbidden', [{ field: 'name', message: "is the user's own: only they may change it" }]]);
+    const viaMembers = await api.call(tenant.identity('admin'), 'PATCH', `/v2/members/${tenant.users.agent.id}`, { name: 'Renamed by admin' });
+    expect([viaMembers.status, viaMembers.body.error]).toEqual([400, 'validation_failed']);
+    expect((await api.runtime.db.knex('users').where({ id: tenant.users.agent.id }).first()).name).toBe('agent user');
+    const self = await api.call(tenant.identity('admin'), 'PATCH', `/v2/users/${tenant.users.admin.id}`, { name: 'Ada' });
+    expect(self.body.data).toMatchObject({ name: 'Ada' });
+  });
+
   it('disabling or demoting a member revokes their tokens; the last admin stays one', async () => {
     const disabled = await api.call(tenant.identity('admin'), 'PATCH', `/v2/users/${tenant.users.agent.id}`, { status: 'disabled' });
     expect(disabled.body.data).toMatchObject({ status: 'disabled' });
-    const revocation = await api.runtime.db.knex('revocations').where({ kind: 'user', subject: tenant.users.agent.id }).first();
+    // Issue 17: the cut-off is of the member in this organization, not of the user everywhere.
+    const revocation = await api.runtime.db.knex('revocations').where({ kind: 'membership', subject: `${tenant.organizationId}/${tenant.users.agent.id}` }).first();
     expect(revocation.not_before).toBeInstanceOf(Date);
+    expect(await api.runtime.db.knex('revocations').where({ kind: 'user', subject: tenant.users.agent.id })).toEqual([]);
     const enabled = await api.call(tenant.identity('admin'), 'PATCH', `/v2/users/${tenant.users.agent.id}`, { status: 'active' });
     expect(enabled.body.data).toMatchObject({ status: 'active' });
 

@@ -14,7 +14,7 @@ describe('gatehouse mail', () => {
   it('lists the mailbox and shows one mail with its link; says when it works', async () => {
     const help = await runCli(['mail', 'list', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('only while the server is stopped');
+    expect(help.stdout).toContain('the running process answers');
 
     const empty = await runCli(['mail', 'list'], { DATA_DIR: dataDir });
     expect([empty.code, empty.stdout.trim()]).toEqual([0, 'no mails']);

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { conforms, documents, examples, type Example } from './markdown.js';
+import { serveControlChannel, type ControlChannel } from '../../src/cli/control-channel.js';
+import { main } from '../../src/cli/main.js';
+import { conforms, documents, examples, ROOT, type Example } from './markdown.js';
 
 // Every ```sh example of README.md and docs/ runs, in order, one shell per document (so a guide's
 // variables carry from block to block), against a Gatehouse started the way the guides start it.
@@ -12,22 +14,25 @@ import { conforms, documents, examples, type Example } from './markdown.js';
 // any error a block meets must be one its text names (a comment such as `# → 401 invalid_auth`).
 
 const DOCUMENTED_URL = 'http://localhost:8080';
+// Guides run `npx gatehouse …` from the repository; the test runs the same entry point.
+const GATEHOUSE_BIN = `node ${JSON.stringify(path.join(ROOT, 'bin/gatehouse.js'))}`;
 
 interface BlockRun {
   example: Example;
   stdout: string;
 }
 
-function runDocument(runnable: Example[], baseUrl: string): Promise<{ runs: BlockRun[]; failure?: string }> {
+function runDocument(runnable: Example[], baseUrl: string, cliEnv: Record<string, string>): Promise<{ runs: BlockRun[]; failure?: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-docs-'));
   const script = ['set -euo pipefail', `cd ${JSON.stringify(dir)}`];
   runnable.forEach((example, index) => {
     script.push(`echo ${index} > ${JSON.stringify(path.join(dir, 'current'))}`, `exec > ${JSON.stringify(path.join(dir, `${index}.out`))}`);
-    script.push(example.code.replaceAll(DOCUMENTED_URL, baseUrl));
+    script.push(example.code.replaceAll(DOCUMENTED_URL, baseUrl).replaceAll('npx gatehouse', GATEHOUSE_BIN));
   });
   script.push(`echo done > ${JSON.stringify(path.join(dir, 'current'))}`);
   return new Promise((resolve) => {
-    execFile('bash', ['-c', script.join('\n')], { timeout: 90_000, env: { ...process.env, NO_COLOR: '1' } }, (err, _stdout, stderr) => {
+    const env = { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn', ...cliEnv };
+    execFile('bash', ['-c', script.join('\n')], { timeout: 90_000, env }, (err, _stdout, stderr) => {
       const runs = runnable.map((example, index) => {
         const file = path.join(dir, `${index}.out`);
         return { example, stdout: existsSync(file) ? readFileSync(file, 'utf8') : '' };
@@ -53,10 +58,19 @@ const jsonLines = (stdout: string): unknown[] =>
 
 describe('documentation examples', () => {
   let gatehouse: TestGatehouse;
+  let channel: ControlChannel | undefined;
   beforeAll(async () => {
     gatehouse = await startTestGatehouse({ config: { ADMIN_EMAIL: undefined, ADMIN_PASSWORD: 'admin-password-1' } });
+    // As `gatehouse start` does on the embedded database, so the guides' CLI commands reach it.
+    const { runtime } = gatehouse;
+    if (!runtime.config.DATABASE_URL) {
+      channel = await serveControlChannel({
+        dataDir: runtime.config.DATA_DIR, context: { db: runtime.db, config: runtime.config, bus: runtime.bus }, logger: runtime.logger, run: main,
+      });
+    }
   }, 60_000);
   afterAll(async () => {
+    await channel?.close();
     await gatehouse?.stop();
   });
 
@@ -69,7 +83,10 @@ describe('documentation examples', () => {
     const runnable = examples(file).filter((example) => example.skipReason === undefined);
     if (runnable.length === 0) continue;
     it(`${file}: ${runnable.length} examples run and answer as documented`, async () => {
-      const { runs, failure } = await runDocument(runnable, gatehouse.url);
+      const { DATA_DIR, DATABASE_URL, SECRET } = gatehouse.runtime.config;
+      // The CLI reaches the same installation: the running process over the operator channel, or Postgres.
+      const cliEnv = { DATA_DIR, ...(DATABASE_URL ? { DATABASE_URL } : {}), ...(SECRET ? { SECRET } : {}) };
+      const { runs, failure } = await runDocument(runnable, gatehouse.url, cliEnv);
       expect(failure).toBeUndefined();
       for (const { example, stdout } of runs) {
         const where = `${example.file}:${example.line}`;

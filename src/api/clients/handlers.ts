@@ -1,6 +1,5 @@
 import { createClientService, type CreateClientInput, type UpdateClientInput } from '../../db/oauth-clients/client-service.js';
 import type { OAuthClient } from '../../db/oauth-clients/client-types.js';
-import { revoke } from '../../db/revocations.js';
 import { callerOf, type Handler, type HandlerInput } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 
@@ -14,11 +13,7 @@ function clients(input: HandlerInput) {
     knex: input.knex,
     secrets: runtime.secrets,
     publicUrl: runtime.config.PUBLIC_URL,
-    // A deleted client's access tokens stop at every gateway (by grant), until they would expire.
-    onGrantsDeleted: async (grantIds) => {
-      const expiresAt = runtime.clock.now() + (runtime.config.ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
-      for (const grantId of grantIds) await revoke({ knex: input.knex, bus: runtime.bus }, { kind: 'grant', subject: grantId, expiresAt });
-    },
+    cutoff: { bus: runtime.bus, clock: runtime.clock, config: runtime.config },
   });
 }
 

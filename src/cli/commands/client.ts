@@ -9,7 +9,6 @@ import type { Config } from '../../shared/config/index.js';
 import { loadSecrets } from '../../shared/secrets.js';
 import { createInProcessBus } from '../../shared/bus.js';
 import { systemClock } from '../../shared/clock.js';
-import { announceGrantRevoked } from '../../auth/grants/revoke-grant.js';
 import { withDatabase } from './shared.js';
 
 const list = (value: CommandContext['values'][string]): string[] =>
@@ -20,13 +19,8 @@ function service(db: Database, config: Config) {
     knex: db.knex,
     secrets: loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR }),
     publicUrl: config.PUBLIC_URL,
-    // Persisted, so every gateway refuses the deleted client's tokens once it (re)loads the list.
-    onGrantsDeleted: async (grantIds) => {
-      const bus = createInProcessBus();
-      for (const grantId of grantIds) {
-        await announceGrantRevoked({ knex: db.knex, bus, config, clock: systemClock }, grantId);
-      }
-    },
+    // Persisted, so every gateway refuses the client's tokens once it (re)loads the list.
+    cutoff: { bus: createInProcessBus(), clock: systemClock, config },
   });
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ROLES, type Role } from '../../contract/roles.js';
 import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
+import { cutOffDeletedClient, cutOffRotatedClient, type ClientCutoffDeps } from './client-cutoff.js';
 import { decryptString, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
 import { CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
@@ -13,8 +14,8 @@ export interface ClientServiceDeps {
   knex: Knex;
   secrets: Secrets;
   publicUrl: string;
-  /** Called with the grant ids of a deleted client, so their tokens stop working at the gateway. */
-  onGrantsDeleted?(grantIds: string[]): Promise<void>;
+  /** Deleting a client or rotating its secret stops its tokens at every gateway (client-cutoff.ts). */
+  cutoff: ClientCutoffDeps;
 }
 
 export const createClientInput = z.object({
@@ -150,20 +151,21 @@ export function createClientService(deps: ClientServiceDeps) {
     },
 
     async remove(id: string): Promise<void> {
-      const grantIds = await knex.transaction(async (trx) => {
+      await knex.transaction(async (trx) => {
         if (!(await deleteClientRow(trx, id))) throw new AppError('not_found', 'No such client.');
-        return deleteOidcRowsOfClient(trx, id);
+        await deleteOidcRowsOfClient(trx, id);
       });
-      if (grantIds.length > 0) await deps.onGrantsDeleted?.(grantIds);
+      await cutOffDeletedClient(knex, deps.cutoff, id);
     },
 
-    /** A new secret, returned once; the old one stops working at once. */
+    /** A new secret, returned once; the old one and every token issued before stop working at once. */
     async rotateSecret(id: string): Promise<{ client: OAuthClient; clientSecret: string }> {
       const existing = await findClientRow(knex, id);
       if (!existing) throw new AppError('not_found', 'No such client.');
       if (!hasSecret(existing.type)) throw new AppError('validation_failed', `a ${existing.type} client is public and has no secret`);
       const secret = newSecret();
       const row = await updateClientRow(knex, id, { secret_encrypted: seal(id, secret), secret_rotated_at: new Date() });
+      await cutOffRotatedClient(knex, deps.cutoff, id);
       return { client: toClient(row!), clientSecret: secret };
     },
 

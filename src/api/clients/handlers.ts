@@ -27,6 +27,7 @@ const present = (c: OAuthClient) => ({
   allowed_origins: c.allowedOrigins,
   max_role: c.maxRole,
   signing_alg: c.signingAlg,
+  resource_server: c.resourceServer,
   created_at: c.createdAt,
   updated_at: c.updatedAt,
 });
@@ -64,7 +65,15 @@ export const clientHandlers: Record<string, Handler> = {
 
   async 'clients.update'(input) {
     const client = await ownClient(input);
-    return { data: present(await clients(input).update(client.id, input.body as UpdateClientInput)) };
+    const { resource_server: resourceServer, ...fields } = input.body as UpdateClientInput;
+    // One transaction: a refused mark leaves the other fields unchanged too.
+    const updated = await input.knex.transaction(async (trx) => {
+      const service = clients({ ...input, knex: trx });
+      let row = Object.keys(fields).length > 0 ? await service.update(client.id, fields) : client;
+      if (resourceServer !== undefined) row = await service.setResourceServer(client.id, resourceServer);
+      return row;
+    });
+    return { data: present(updated) };
   },
 
   async 'clients.delete'(input) {

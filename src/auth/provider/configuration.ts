@@ -105,8 +105,9 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
       devInteractions: { enabled: false },
       introspection: {
         enabled: true,
-        // Confidential clients may introspect any token (resource servers do); public ones only their own.
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        // The provider stores only refresh tokens (and codes): only their own client may ask about
+        // them. Resource servers introspect access tokens, JWTs, in tokens/token-endpoints.ts (issue 17).
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       // RFC 7009 §2.1: a client revokes only tokens issued to it; others are ignored (200).
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },

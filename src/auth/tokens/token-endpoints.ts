@@ -2,6 +2,7 @@ import querystring from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import type { Knex } from 'knex';
 import type { FindAccount } from 'oidc-provider';
+import type { ClientRow } from '../../db/oauth-clients/client-rows.js';
 import type { ClientService } from '../../db/oauth-clients/client-service.js';
 import type { RevocationDeps } from '../grants/revoke-grant.js';
 import { revokeAccessToken } from '../grants/revoke-grant.js';
@@ -9,7 +10,7 @@ import { readRawBody } from '../http/form-body.js';
 import { ROUTES } from '../provider/configuration.js';
 import { oidcScopesOf, splitScope } from '../provider/scopes.js';
 import { authenticateClient } from './client-auth.js';
-import { looksLikeJwt, type AccessTokenVerifier } from './verify-access-token.js';
+import { looksLikeJwt, type AccessTokenClaims, type AccessTokenVerifier } from './verify-access-token.js';
 
 export interface TokenEndpointDeps {
   knex: Knex;
@@ -31,6 +32,16 @@ function oauthError(ctx: Context, status: number, error: string, description: st
 const one = (body: Body, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
 
 /**
+ * Who may learn what a token holds (issue 17, finding 8): the client it was issued to, or a
+ * resource server (a confidential client so marked) of the token's own organization. Anyone else
+ * hears `active: false`, as for an unknown token, and learns no other tenant's `sub`, `org`, scope.
+ */
+function mayIntrospect(caller: ClientRow, claims: AccessTokenClaims): boolean {
+  if (claims.client_id === caller.id) return true;
+  return caller.resource_server && caller.organization_id !== null && caller.organization_id === claims.org;
+}
+
+/**
  * What the provider alone cannot do, in front of it:
  * - RFC 7662 introspection and RFC 7009 revocation of our JWT access tokens (it only knows the
  *   tokens it stores);
@@ -45,8 +56,7 @@ export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
     if (!caller.ok) return oauthError(ctx, 401, 'invalid_client', 'client authentication failed');
     const claims = await deps.verify(token);
     ctx.set('cache-control', 'no-store');
-    // A public client may only learn about its own tokens (the provider's default policy).
-    if (!claims || (!caller.confidential && claims.client_id !== caller.client.id)) {
+    if (!claims || !mayIntrospect(caller.client, claims)) {
       ctx.body = { active: false };
       return;
     }

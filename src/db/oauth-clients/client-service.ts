@@ -7,7 +7,7 @@ import type { Secrets } from '../../shared/secrets.js';
 import { cutOffDeletedClient, cutOffRotatedClient, type ClientCutoffDeps } from './client-cutoff.js';
 import { decryptString, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
-import { CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
+import { canBeResourceServer, CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
 import { redirectUriProblem } from './redirect-uris.js';
 
 export interface ClientServiceDeps {
@@ -28,6 +28,8 @@ export const createClientInput = z.object({
   max_role: z.enum(ROLES).optional(),
   organization_id: z.uuid().nullable().optional(),
   signing_alg: z.enum(['ES256', 'RS256']).default('ES256'),
+  /** Issue 17; no default here, so an update without it changes nothing (setResourceServer). */
+  resource_server: z.boolean().optional(),
 });
 export type CreateClientInput = z.input<typeof createClientInput>;
 
@@ -65,6 +67,12 @@ function checkUris(type: ClientType, publicUrl: string, values: { redirect_uris?
   }
 }
 
+function checkResourceServer(type: ClientType, resourceServer: boolean | undefined): void {
+  if (resourceServer && !canBeResourceServer(type)) {
+    throw new AppError('validation_failed', `resource_server: a ${type} client is public and cannot authenticate to introspect tokens`);
+  }
+}
+
 function secretKey(secrets: Secrets): Buffer {
   // A subkey of the key-encryption key, so client secrets and signing keys never share a key.
   return Buffer.from(hkdfSync('sha256', secrets.derive('signing-key-encryption'), Buffer.alloc(0), 'gatehouse/client-secret', 32));
@@ -81,6 +89,7 @@ export function toClient(row: ClientRow): OAuthClient {
     allowedOrigins: row.allowed_origins,
     maxRole: row.max_role,
     signingAlg: row.signing_alg,
+    resourceServer: row.resource_server,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -102,6 +111,7 @@ export function createClientService(deps: ClientServiceDeps) {
       if (values.type === 'service' && !values.organization_id) {
         throw new AppError('validation_failed', 'organization_id: a service client acts within one organization');
       }
+      checkResourceServer(values.type, values.resource_server);
       const id = `gh_${randomBytes(12).toString('base64url')}`;
       const secret = hasSecret(values.type) ? newSecret() : undefined;
       // SPAs call the API from the origins they redirect to, unless told otherwise.
@@ -119,6 +129,7 @@ export function createClientService(deps: ClientServiceDeps) {
         allowed_origins: origins,
         max_role: values.max_role ?? defaultMaxRole(values.type),
         signing_alg: values.signing_alg,
+        resource_server: values.resource_server ?? false,
       });
       return { client: toClient(row), ...(secret ? { clientSecret: secret } : {}) };
     },
@@ -146,6 +157,16 @@ export function createClientService(deps: ClientServiceDeps) {
         ...(values.max_role !== undefined ? { max_role: values.max_role } : {}),
         ...(values.signing_alg !== undefined ? { signing_alg: values.signing_alg } : {}),
       });
+      if (!row) throw new AppError('not_found', 'No such client.');
+      return toClient(row);
+    },
+
+    /** Marks a confidential client as a resource server of its organization, or unmarks it (issue 17). */
+    async setResourceServer(id: string, resourceServer: boolean): Promise<OAuthClient> {
+      const existing = await findClientRow(knex, id);
+      if (!existing) throw new AppError('not_found', 'No such client.');
+      checkResourceServer(existing.type, resourceServer);
+      const row = await updateClientRow(knex, id, { resource_server: resourceServer });
       if (!row) throw new AppError('not_found', 'No such client.');
       return toClient(row);
     },

@@ -72,6 +72,9 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
       required: (_ctx, client) => client.clientAuthMethod === 'none' || config.PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS,
     },
     routes: ROUTES,
+    // The authorization endpoint answers GET only: plain-implicit.ts rewrites its query string,
+    // and a form body would be a way around that rewrite (issue 17).
+    enableHttpPostMethods: false,
     allowOmittingSingleRegisteredRedirectUri: false,
     conformIdTokenClaims: true,
     expiresWithSession: async () => false,

@@ -1,7 +1,6 @@
 import { decodeJwt } from 'jose';
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
-import { readRawBody } from '../http/form-body.js';
 
 /**
  * RFC 6749 §4.2 `response_type=token`, which oidc-provider 9 no longer offers (seed 000 needs it).
@@ -37,21 +36,15 @@ function rewriteParams(params: URLSearchParams): boolean {
 }
 
 /**
- * Rewrites inbound authorization requests, GET (query) and POST (form body, OpenID Connect Core
- * §3.1.2.1); the path is exact because app.ts refused every other spelling of it before. The
- * provider reads an already-read body from `req.body` (oidc-provider selective_body.js).
+ * Rewrites inbound authorization requests. GET only: the provider serves the authorization
+ * endpoint by GET alone (`enableHttpPostMethods: false`, pinned in configuration.ts), so a POST
+ * never reaches it; the path is exact because app.ts refused every other spelling of it before.
  */
 export function plainImplicitRequest(authorizationPath: string): Middleware {
   return async function rewritePlainImplicit(ctx, next) {
-    if (ctx.path !== authorizationPath) return next();
-    if (ctx.method === 'GET') {
-      const query = new URLSearchParams(ctx.querystring);
-      if (rewriteParams(query)) ctx.querystring = query.toString();
-    } else if (ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded')) {
-      const form = new URLSearchParams(await readRawBody(ctx));
-      rewriteParams(form);
-      (ctx.req as unknown as { body: string }).body = form.toString();
-    }
+    if (ctx.path !== authorizationPath || ctx.method !== 'GET') return next();
+    const query = new URLSearchParams(ctx.querystring);
+    if (rewriteParams(query)) ctx.querystring = query.toString();
     return next();
   };
 }

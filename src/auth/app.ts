@@ -19,9 +19,11 @@ import { tokenEndpoints } from './tokens/token-endpoints.js';
 /**
  * The authorization server: oidc-provider mounted in koa, behind our pages and the few
  * endpoints the provider cannot serve alone. The request path, top to bottom:
- * request id + error envelope → health → only the contract's paths, spelled exactly → pinned public origin → security headers → pages
- * (interaction, account) → extensions (routes.ts) → JWT introspection/revocation/userinfo and
- * client-credentials cap → RFC 6749 `response_type=token` rewrite → oidc-provider.
+ * request id + error envelope → health → only the contract's auth-server paths, spelled exactly
+ * (issue 17) → pinned public origin → security headers → pages (interaction, account) →
+ * extensions (routes.ts) → JWT introspection/revocation/userinfo → RFC 6749
+ * `response_type=token` rewrite → oidc-provider (which caps roles where it mints tokens:
+ * provider/access-token-claims.ts).
  */
 export async function createAuthComponent(runtime: Runtime): Promise<Component> {
   const { config } = runtime;

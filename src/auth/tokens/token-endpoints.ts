@@ -117,7 +117,8 @@ export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
     const bearer = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
     if (ctx.path === ROUTES.userinfo && bearer && looksLikeJwt(bearer)) return userinfo(ctx, bearer);
 
-    const handled = [ROUTES.introspection, ROUTES.revocation] as string[];
+    // The token endpoint too: its body is read here, bounded, so an oversized one keeps the RFC 6749 shape.
+    const handled = [ROUTES.introspection, ROUTES.revocation, ROUTES.token] as string[];
     if (ctx.method !== 'POST' || !handled.includes(ctx.path) || !ctx.is('application/x-www-form-urlencoded')) return next();
     let raw: string;
     try {

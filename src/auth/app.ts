@@ -3,6 +3,7 @@ import type { Component, Runtime } from '../shared/runtime.js';
 import { healthBody } from '../shared/health.js';
 import { requestContext } from '../shared/koa/request-context.js';
 import { accountRouter } from './account/router.js';
+import { canonicalPathsOnly } from './http/canonical-path.js';
 import { htmlErrors } from './http/html-errors.js';
 import { publicOrigin } from './http/public-origin.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -19,9 +20,11 @@ import { tokenEndpoints } from './tokens/token-endpoints.js';
 /**
  * The authorization server: oidc-provider mounted in koa, behind our pages and the few
  * endpoints the provider cannot serve alone. The request path, top to bottom:
- * request id + error envelope → health → pinned public origin → security headers → pages
- * (interaction, mailed links, account) → extensions (routes.ts) → JWT introspection/revocation/userinfo and
- * client-credentials cap → RFC 6749 `response_type=token` rewrite → oidc-provider.
+ * request id + error envelope → health → only the contract's auth-server paths, spelled exactly
+ * (issue 17) → pinned public origin → security headers → pages (interaction, mailed links,
+ * account) → extensions (routes.ts) → JWT introspection/revocation/userinfo → RFC 6749
+ * `response_type=token` rewrite → oidc-provider (which caps roles where it mints tokens:
+ * provider/access-token-claims.ts).
  */
 export async function createAuthComponent(runtime: Runtime): Promise<Component> {
   const { config } = runtime;
@@ -47,6 +50,7 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
     }
     await next();
   });
+  app.use(canonicalPathsOnly());
   app.use(publicOrigin(config.PUBLIC_URL));
   app.use(securityHeaders());
   const pageErrors = htmlErrors();

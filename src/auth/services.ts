@@ -25,9 +25,7 @@ export async function createAuthServices(runtime: Runtime) {
     knex,
     secrets,
     publicUrl: config.PUBLIC_URL,
-    onGrantsDeleted: async (grantIds) => {
-      for (const grantId of grantIds) await announceGrantRevoked(revocation, grantId);
-    },
+    cutoff: { bus, clock, config },
   });
   const findAccount = createFindAccount(knex);
   const keyDeps: SigningKeyDeps = { knex, secrets, config, now: () => clock.now() };

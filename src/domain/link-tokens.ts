@@ -15,9 +15,8 @@ export function newLinkToken(prefix: string): { token: string; hash: string } {
   return { token, hash: hashLinkToken(token) };
 }
 
-/** Where the mailed links open: pages of the auth server (src/auth/onboarding). */
-export const INVITATION_PAGE = '/account/invitation';
-export const ACTIVATION_PAGE = '/account/activate';
+/** Where the mailed links open: pages of the auth server (src/auth/onboarding), in its route table. */
+export { ACTIVATION_PAGE, INVITATION_PAGE } from '../contract/auth-routes.js';
 
 export function linkTo(publicUrl: string, page: string, token: string): string {
   const url = new URL(page, publicUrl);

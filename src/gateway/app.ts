@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiKeyResolver } from '../contract/api-key.js';
+import { classifyAuthPath, OAUTH_ROUTES } from '../contract/auth-routes.js';
 import { createRouteTable, type Operation } from '../contract/index.js';
 import type { Component, Runtime } from '../shared/runtime.js';
 import { AppError, toErrorBody } from '../shared/errors.js';
@@ -42,9 +43,6 @@ export interface GatewayOptions {
   corsOrigins?: OriginSource | undefined;
 }
 
-// DESIGN.md "Components": these go to the auth server, everything else is the API.
-const authPrefixes = ['/.well-known/', '/oauth2/', '/interaction/', '/account/', '/v2/auth/'];
-const authExact = new Set(['/account', '/v2/auth']);
 // Not operations, but public API routes (src/contract/index.ts): the OpenAPI document and its page.
 const isDocsPath = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
 const kExchange = Symbol('gatehouse.exchange');
@@ -71,7 +69,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   });
   const metrics = createGatewayMetrics(runtime.metrics, () => revocations.size);
   const jwks = createJwksCache({
-    url: new URL('/oauth2/jwks', upstreamUrls.auth).toString(),
+    url: new URL(OAUTH_ROUTES.jwks, upstreamUrls.auth).toString(),
     algorithms: config.GATEWAY_JWT_ALGORITHMS,
     cooldownMs: config.GATEWAY_JWKS_REFRESH_COOLDOWN_MS,
     maxAgeMs: config.GATEWAY_JWKS_MAX_AGE_MS,
@@ -200,11 +198,12 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     try {
       checkFraming(req);
       const { path, query } = checkTarget(req.url, config.GATEWAY_MAX_PATH_LENGTH);
-      if (
-        req.headers.origin !== undefined || path === '/health' || path === '/ready' || path === '/metrics' ||
-        authPrefixes.some((prefix) => path.startsWith(prefix)) || authExact.has(path) || isDocsPath(path)
-      ) {
-        handleOther(state, path, query).catch((err: unknown) => state.fail(err));
+      // DESIGN.md "Components": the contract's auth-server paths, spelled exactly, go to the auth
+      // server; another spelling of one is refused before routing and rate limits (issue 17).
+      const auth = classifyAuthPath(path);
+      if (auth === 'refused') throw new AppError('not_found', 'The authorization server has no such path.');
+      if (auth === 'auth' || req.headers.origin !== undefined || path === '/health' || path === '/ready' || path === '/metrics' || isDocsPath(path)) {
+        handleOther(state, path, query, auth === 'auth').catch((err: unknown) => state.fail(err));
         return;
       }
       const prepared = prepareApiRequest(pipeline, req, path, query);
@@ -237,14 +236,14 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   }
 
   /** Everything but a plain API request: built-in routes, the auth server, CORS, the docs. */
-  async function handleOther(state: Exchange, path: string, query: string): Promise<void> {
+  async function handleOther(state: Exchange, path: string, query: string, toAuthServer: boolean): Promise<void> {
     const { req, res, requestId } = state;
     if ((path === '/health' || path === '/ready' || path === '/metrics') && (await builtin(req, res, path, requestId))) {
       state.label = 'builtin';
       return;
     }
     const address = clientAddress(req);
-    if (authPrefixes.some((prefix) => path.startsWith(prefix)) || authExact.has(path)) {
+    if (toAuthServer) {
       state.label = 'auth_server';
       const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method ?? 'GET', path, address.ip));
       proxy(state, upstreams.auth, address, rateHeaders, config.GATEWAY_AUTH_BODY_LIMIT, undefined);

@@ -1,3 +1,4 @@
+import { OAUTH_ROUTES, TOKEN_API_PATH } from '../contract/auth-routes.js';
 import type { Operation } from '../contract/operation.js';
 import type { Role } from '../contract/roles.js';
 import type { Config } from '../shared/config/index.js';
@@ -56,7 +57,8 @@ export function apiRateChecks(config: Config, operation: Operation, caller: Call
 }
 
 export function authRouteChecks(config: Config, method: string, path: string, ip: string): RateCheck[] {
-  if (path === '/oauth2/token' || path === '/v2/auth/token') return [rateCheck('token', `ip:${ip}`, config.RATE_LIMIT_TOKEN_ENDPOINT, 1)];
+  // Exact paths: app.ts refused every other spelling of an auth-server path before this.
+  if (path === OAUTH_ROUTES.token || path === TOKEN_API_PATH) return [rateCheck('token', `ip:${ip}`, config.RATE_LIMIT_TOKEN_ENDPOINT, 1)];
   if (method === 'POST' && path.startsWith('/interaction/')) return [rateCheck('login', `ip:${ip}`, config.RATE_LIMIT_LOGIN, 1)];
   return [rateCheck('ip', `ip:${ip}`, config.RATE_LIMIT_ANONYMOUS, 1)];
 }

@@ -74,6 +74,49 @@ describe('implicit grant for SPAs (both response types) and client credentials',
     expect(step.location ?? '').not.toContain('access_token');
   });
 
+  describe('the internal response mode is unreachable by GET, by POST, and after a login (issue 17)', () => {
+    const attack = (responseType: string) => ({
+      client_id: spaId, redirect_uri: spaRedirect, response_type: responseType, response_mode: 'gatehouse.token_fragment', scope: 'agent', state: 'atk',
+    });
+    // What the browser ends on: the error in the fragment, and no token or code anywhere.
+    const outcome = (step: { location?: string | undefined; status: number }) => {
+      const location = step.location ?? '';
+      const params = location.includes('#') ? fragment(location) : new URL(location || spaRedirect).searchParams;
+      return { status: step.status, error: params.get('error'), token: location.includes('access_token'), code: params.has('code') };
+    };
+    const refused = { status: 303, error: 'unsupported_response_mode', token: false, code: false };
+    // The authorization endpoint is GET only (configuration.ts), so a form body never reaches it.
+    const post = async (agent: UserAgent, params: Record<string, string>) => {
+      const step = await agent.follow(`${gatehouse.url}/oauth2/authorize`, { method: 'POST', body: new URLSearchParams(params), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      return { status: step.status, token: step.body.includes('access_token') || (step.location ?? '').includes('access_token') };
+    };
+    const postRefused = { status: 404, token: false };
+
+    it('GET and POST, without a session', async () => {
+      for (const responseType of ['none', 'code', 'token']) {
+        expect(outcome(await new UserAgent(gatehouse.url).follow(authorize(attack(responseType))))).toEqual(refused);
+        expect(await post(new UserAgent(gatehouse.url), attack(responseType))).toEqual(postRefused);
+      }
+    });
+
+    it('GET and POST, signed in with consent given (the login interaction is behind it)', async () => {
+      const agent = new UserAgent(gatehouse.url);
+      const signedIn = await loginAndConsent(agent, authorize({ response_type: 'token', scope: 'agent', state: 'ok' }), ADMIN);
+      expect(fragment(signedIn.location!).has('access_token')).toBe(true);
+      for (const responseType of ['none', 'code', 'token']) {
+        expect(outcome(await agent.follow(authorize(attack(responseType))))).toEqual(refused);
+        expect(await post(agent, attack(responseType))).toEqual(postRefused);
+      }
+    });
+
+    it('a code request for a public client without PKCE is refused whatever the response mode', async () => {
+      const step = await new UserAgent(gatehouse.url).follow(authorize({ response_type: 'code', scope: 'agent', state: 'c' }));
+      const params = new URL(step.location!).searchParams;
+      expect({ error: params.get('error'), description: params.get('error_description'), code: params.has('code') })
+        .toEqual({ error: 'invalid_request', description: 'Authorization Server policy requires PKCE to be used for this request', code: false });
+    });
+  });
+
   it('issues client-credentials tokens capped at the service client registration', async () => {
     const service = await registerClient(gatehouse, { type: 'service', max_role: 'bot' });
     const config = await discover(gatehouse, service.client.id, service.clientSecret);

@@ -9,6 +9,7 @@ import { withRequestGrants } from '../../src/auth/storage/request-grants.js';
 import { startSweeper } from '../../src/auth/storage/sweeper.js';
 import type { OwnedRuntime } from '../../src/cli/runtime.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
+import { insertClient } from '../../src/db/oauth-clients/client-rows.js';
 import { createTestRuntime, startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { codeFlow, createUser, defaultOrganizationId, discover, registerClient } from './helpers/oauth.js';
 import { UserAgent } from './helpers/user-agent.js';
@@ -67,10 +68,15 @@ describe('OIDC storage adapter on the real database', () => {
     await insertMembership(knex, { userId: user, organizationId, role: 'agent' });
     await adapter('Grant').upsert('g-window', { kind: 'Grant', accountId: user, clientId: 'c' } as never, 60);
     await setGrantOrganization(knex, 'g-window', organizationId);
+    // The customizer reads the client's current max_role (issue 17), so the client is a real row.
+    await insertClient(knex, {
+      id: 'c', name: 'Window app', type: 'web', organization_id: organizationId, secret_encrypted: null, redirect_uris: ['https://app.example/cb'],
+      post_logout_redirect_uris: [], allowed_origins: [], max_role: 'admin', signing_alg: 'ES256', resource_server: false,
+    });
     const customize = createAccessTokenCustomizer(knex);
     const shape = () => {
       const jwt = { header: {}, payload: { aud: 'x' } as Record<string, unknown> };
-      const ctx = { oidc: { entities: {}, params: { scope: 'openid agent' } } };
+      const ctx = { oidc: { entities: {}, params: { scope: 'openid agent' }, client: { clientId: 'c' } } };
       const token = { kind: 'AccessToken', grantId: 'g-window', accountId: user, scope: 'openid agent' };
       return customize(ctx as never, token as never, jwt as never).then(() => jwt.payload);
     };

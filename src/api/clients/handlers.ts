@@ -1,6 +1,5 @@
 import { createClientService, type CreateClientInput, type UpdateClientInput } from '../../db/oauth-clients/client-service.js';
 import type { OAuthClient } from '../../db/oauth-clients/client-types.js';
-import { revoke } from '../../db/revocations.js';
 import { callerOf, type Handler, type HandlerInput } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 
@@ -14,11 +13,7 @@ function clients(input: HandlerInput) {
     knex: input.knex,
     secrets: runtime.secrets,
     publicUrl: runtime.config.PUBLIC_URL,
-    // A deleted client's access tokens stop at every gateway (by grant), until they would expire.
-    onGrantsDeleted: async (grantIds) => {
-      const expiresAt = runtime.clock.now() + (runtime.config.ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
-      for (const grantId of grantIds) await revoke({ knex: input.knex, bus: runtime.bus }, { kind: 'grant', subject: grantId, expiresAt });
-    },
+    cutoff: { bus: runtime.bus, clock: runtime.clock, config: runtime.config },
   });
 }
 
@@ -32,6 +27,7 @@ const present = (c: OAuthClient) => ({
   allowed_origins: c.allowedOrigins,
   max_role: c.maxRole,
   signing_alg: c.signingAlg,
+  resource_server: c.resourceServer,
   created_at: c.createdAt,
   updated_at: c.updatedAt,
 });
@@ -69,7 +65,15 @@ export const clientHandlers: Record<string, Handler> = {
 
   async 'clients.update'(input) {
     const client = await ownClient(input);
-    return { data: present(await clients(input).update(client.id, input.body as UpdateClientInput)) };
+    const { resource_server: resourceServer, ...fields } = input.body as UpdateClientInput;
+    // One transaction: a refused mark leaves the other fields unchanged too.
+    const updated = await input.knex.transaction(async (trx) => {
+      const service = clients({ ...input, knex: trx });
+      let row = Object.keys(fields).length > 0 ? await service.update(client.id, fields) : client;
+      if (resourceServer !== undefined) row = await service.setResourceServer(client.id, resourceServer);
+      return row;
+    });
+    return { data: present(updated) };
   },
 
   async 'clients.delete'(input) {

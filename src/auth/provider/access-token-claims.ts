@@ -4,8 +4,8 @@ import { highestRole, lowerRole, type Role } from '../../contract/roles.js';
 import { findActiveMembershipRole } from '../../db/accounts.js';
 import { findGrantOrganization } from '../storage/oidc-rows.js';
 import { rememberedGrantOrganization } from '../storage/request-grants.js';
-import { clientExtras } from './client-extras.js';
-import { tokenScopeClaim } from './scopes.js';
+import { findClientRow } from '../../db/oauth-clients/client-rows.js';
+import { splitScope, tokenScopeClaim } from './scopes.js';
 
 /**
  * Shapes every JWT access token (issue 3 decision): `scope` holds exactly one role scope plus
@@ -16,10 +16,18 @@ import { tokenScopeClaim } from './scopes.js';
 export function createAccessTokenCustomizer(knex: Knex) {
   return async function customizeAccessToken(ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials, jwt: JWTStructured): Promise<void> {
     const payload = jwt.payload;
+    // Issue 17 (findings 1, 4): the client's cap as it is now, read at every issuance (client
+    // credentials, code, refresh, implicit, silent authorization), never the provider's copy of
+    // its metadata or what a grant remembers. Capping here, where the token is minted, leaves no
+    // route around it.
+    const client = await findClientRow(knex, ctx.oidc.client!.clientId);
+    if (!client) throw new errors.InvalidClient('the client no longer exists');
     if (token.kind === 'ClientCredentials') {
-      const extras = clientExtras(ctx.oidc.client!);
-      payload.org = extras.organizationId;
-      payload.scope = tokenScopeClaim(token.scope ?? extras.maxRole, undefined);
+      const asked = highestRole(splitScope(token.scope));
+      payload.org = client.organization_id ?? undefined;
+      payload.scope = tokenScopeClaim(asked ? lowerRole(asked, client.max_role) : client.max_role, undefined);
+      // RFC 6749 §5.1: the response names the scope granted when it differs from the request.
+      token.scope = payload.scope as string;
       return;
     }
     const at = token as AccessToken;
@@ -34,10 +42,12 @@ export function createAccessTokenCustomizer(knex: Knex) {
     const grant = (ctx.oidc.entities as { Grant?: { getResourceScope(resource: string): string } }).Grant;
     const grantedRole = highestRole((at.scope ?? '').split(' '))
       ?? (grant && typeof payload.aud === 'string' ? highestRole(grant.getResourceScope(payload.aud).split(' ')) : undefined);
-    const role: Role | undefined = grantedRole ? lowerRole(grantedRole, currentRole) : undefined;
+    const role: Role | undefined = grantedRole ? lowerRole(lowerRole(grantedRole, currentRole), client.max_role) : undefined;
     const entities = ctx.oidc.entities as { AuthorizationCode?: { scope?: string }; RefreshToken?: { scope?: string } };
     const asked = entities.AuthorizationCode?.scope ?? entities.RefreshToken?.scope ?? ctx.oidc.params?.scope as string | undefined;
     payload.scope = tokenScopeClaim(role, asked);
+    // The token response's `scope` names the role actually granted, not the one remembered.
+    if (role) at.scope = role;
     payload.org = organizationId;
     payload.gid = grantId;
   };

@@ -1,24 +1,17 @@
 import type { Knex } from 'knex';
-import { errors, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
-import { ROLES } from '../../contract/roles.js';
+import { errors, type Client, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
+import { OAUTH_ROUTES } from '../../contract/auth-routes.js';
+import { ROLES, roleAllows, type Role } from '../../contract/roles.js';
+import { findClientRow } from '../../db/oauth-clients/client-rows.js';
 import type { Config } from '../../shared/config/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { findLatestGrantId } from '../storage/oidc-rows.js';
 import { createAccessTokenCustomizer } from './access-token-claims.js';
 import { clientExtras, EXTRA_CLIENT_METADATA } from './client-extras.js';
-import { PLAIN_IMPLICIT_MODE } from './plain-implicit.js';
 import { OIDC_SCOPES } from './scopes.js';
 
-/** Where each endpoint lives (issue 3: everything under `/oauth2/`). */
-export const ROUTES = {
-  authorization: '/oauth2/authorize',
-  token: '/oauth2/token',
-  jwks: '/oauth2/jwks',
-  userinfo: '/oauth2/userinfo',
-  introspection: '/oauth2/introspect',
-  revocation: '/oauth2/revoke',
-  end_session: '/oauth2/logout',
-} as const;
+/** Where each endpoint lives (issue 3: everything under `/oauth2/`), from the one table of auth-server paths. */
+export const ROUTES = OAUTH_ROUTES;
 
 export interface ProviderConfigDeps {
   config: Config;
@@ -36,6 +29,17 @@ export interface ProviderConfigDeps {
 
 // Access tokens minted at the authorization endpoint are implicit ones (seed 000: short-lived).
 const isFrontChannel = (ctx: KoaContextWithOIDC | undefined) => ctx?.oidc?.route === 'authorization' || ctx?.oidc?.route === 'resume';
+
+/**
+ * The role scopes a client may be granted at the API. A service client's list stops at its
+ * current `max_role` (issue 17: its registration, not a middleware on one path, caps client
+ * credentials); user-facing clients list every role and are downgraded at consent (issue 3).
+ */
+async function resourceScopesOf(knex: Knex, client: Client): Promise<readonly Role[]> {
+  if (clientExtras(client).type !== 'service') return ROLES;
+  const row = await findClientRow(knex, client.clientId);
+  return row ? ROLES.filter((role) => roleAllows(row.max_role, role)) : [];
+}
 
 export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
   const { config, knex, clock } = deps;
@@ -63,10 +67,14 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
     clientBasedCORS: (_ctx, origin, client) => clientExtras(client).allowedOrigins.includes(origin),
     pkce: {
       // Public clients always; confidential ones unless the operator turned it off (docs/readme/oauth.md).
-      required: (ctx, client) =>
-        client.clientAuthMethod === 'none' ? ctx.oidc.params?.response_mode !== PLAIN_IMPLICIT_MODE : config.PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS,
+      // The provider asks only when `code` is requested, so plain implicit (`none`) needs no
+      // exception here; one keyed on the response mode let `code` skip PKCE (issue 17).
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || config.PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS,
     },
     routes: ROUTES,
+    // The authorization endpoint answers GET only: plain-implicit.ts rewrites its query string,
+    // and a form body would be a way around that rewrite (issue 17).
+    enableHttpPostMethods: false,
     allowOmittingSingleRegisteredRedirectUri: false,
     conformIdTokenClaims: true,
     expiresWithSession: async () => false,
@@ -100,13 +108,17 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
       devInteractions: { enabled: false },
       introspection: {
         enabled: true,
-        // Confidential clients may introspect any token (resource servers do); public ones only their own.
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        // The provider stores only refresh tokens (and codes): only their own client may ask about
+        // them. Resource servers introspect access tokens, JWTs, in tokens/token-endpoints.ts (issue 17).
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       // RFC 7009 §2.1: a client revokes only tokens issued to it; others are ignored (200).
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      // Neither the gateway nor the auth server's path table serves `/request`; a pushed request
+      // would also be a way around the authorization endpoint's parameter rewrite (plain-implicit.ts).
+      pushedAuthorizationRequests: { enabled: false },
       rpInitiatedLogout: { enabled: true, logoutSource: deps.pages.logoutSource, postLogoutSuccessSource: deps.pages.postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
@@ -115,7 +127,7 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
         getResourceServerInfo: async (ctx, resourceIndicator, client) => {
           if (resourceIndicator !== config.API_AUDIENCE) throw new errors.InvalidTarget('unknown resource');
           return {
-            scope: ROLES.join(' '),
+            scope: (await resourceScopesOf(knex, client)).join(' '),
             audience: config.API_AUDIENCE,
             accessTokenFormat: 'jwt',
             accessTokenTTL: isFrontChannel(ctx) ? config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS : config.ACCESS_TOKEN_TTL_SECONDS,

@@ -14,24 +14,37 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
  */
 export const PLAIN_IMPLICIT_MODE = 'gatehouse.token_fragment';
 
-/** Rewrites inbound authorization requests; the internal mode can never be asked for directly. */
+/**
+ * The rewrite of one authorization request's parameters; true when something changed. The
+ * internal mode asked for directly becomes an unsupported one (refused by the provider), so the
+ * only way to it is `response_type=token` (issue 17, finding 1).
+ */
+function rewriteParams(params: URLSearchParams): boolean {
+  let changed = false;
+  if (params.getAll('response_mode').includes(PLAIN_IMPLICIT_MODE)) {
+    params.set('response_mode', 'unsupported');
+    changed = true;
+  }
+  if (params.getAll('response_type').length === 1 && params.get('response_type') === 'token') {
+    const mode = params.get('response_mode');
+    params.set('response_type', 'none');
+    // §4.2.2: the token travels in the fragment; any other mode is refused by the provider.
+    params.set('response_mode', mode === null || mode === 'fragment' ? PLAIN_IMPLICIT_MODE : 'unsupported');
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * Rewrites inbound authorization requests. GET only: the provider serves the authorization
+ * endpoint by GET alone (`enableHttpPostMethods: false`, pinned in configuration.ts), so a POST
+ * never reaches it; the path is exact because app.ts refused every other spelling of it before.
+ */
 export function plainImplicitRequest(authorizationPath: string): Middleware {
   return async function rewritePlainImplicit(ctx, next) {
     if (ctx.path !== authorizationPath || ctx.method !== 'GET') return next();
     const query = new URLSearchParams(ctx.querystring);
-    let changed = false;
-    if (query.get('response_mode') === PLAIN_IMPLICIT_MODE) {
-      query.set('response_mode', 'unsupported');
-      changed = true;
-    }
-    if (query.getAll('response_type').length === 1 && query.get('response_type') === 'token') {
-      const mode = query.get('response_mode');
-      query.set('response_type', 'none');
-      // §4.2.2: the token travels in the fragment; any other mode is refused by the provider.
-      query.set('response_mode', mode === null || mode === 'fragment' ? PLAIN_IMPLICIT_MODE : 'unsupported');
-      changed = true;
-    }
-    if (changed) ctx.querystring = query.toString();
+    if (rewriteParams(query)) ctx.querystring = query.toString();
     return next();
   };
 }
@@ -49,6 +62,11 @@ export function registerPlainImplicit(provider: Provider): void {
   provider.registerResponseMode(PLAIN_IMPLICIT_MODE, async (ctx: KoaContextWithOIDC, redirectUri: string, payload: Record<string, unknown>) => {
     if ('error' in payload) return fragmentRedirect(ctx, redirectUri, payload);
     const { client, session, grant, params, resourceServers } = ctx.oidc;
+    // Only the rewrite above leads here, always with `none`; anything else (a pushed or
+    // otherwise smuggled request, `code` without PKCE) is refused, never answered with a token.
+    if (params?.response_type !== 'none') {
+      return fragmentRedirect(ctx, redirectUri, { error: 'unsupported_response_mode', error_description: 'unsupported response_mode requested', state: payload.state, iss: payload.iss });
+    }
     if (!client || !session?.accountId || !grant || !resourceServers || !client.grantTypeAllowed('implicit') || !session.grantIdFor(client.clientId)) {
       return fragmentRedirect(ctx, redirectUri, { error: 'unauthorized_client', error_description: 'implicit grant is not allowed for this client', state: payload.state, iss: payload.iss });
     }

@@ -1,11 +1,12 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
+import { TOKEN_API_PATH } from '../../contract/auth-routes.js';
 import { AppError } from '../../shared/errors.js';
 import { readRawBody } from '../http/form-body.js';
 import type { SignInThrottle } from './throttle.js';
 import type { TokenService } from './service.js';
 
-export const TOKEN_API_PATH = '/v2/auth/token';
+export { TOKEN_API_PATH };
 
 const signInBody = z.strictObject({
   email: z.string().trim().min(1, 'is required').max(254),

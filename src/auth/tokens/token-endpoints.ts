@@ -2,8 +2,7 @@ import querystring from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import type { Knex } from 'knex';
 import type { FindAccount } from 'oidc-provider';
-import { highestRole, lowerRole } from '../../contract/roles.js';
-import { findClientRow } from '../../db/oauth-clients/client-rows.js';
+import type { ClientRow } from '../../db/oauth-clients/client-rows.js';
 import type { ClientService } from '../../db/oauth-clients/client-service.js';
 import type { RevocationDeps } from '../grants/revoke-grant.js';
 import { revokeAccessToken } from '../grants/revoke-grant.js';
@@ -11,7 +10,7 @@ import { readRawBody } from '../http/form-body.js';
 import { ROUTES } from '../provider/configuration.js';
 import { oidcScopesOf, splitScope } from '../provider/scopes.js';
 import { authenticateClient } from './client-auth.js';
-import { looksLikeJwt, type AccessTokenVerifier } from './verify-access-token.js';
+import { looksLikeJwt, type AccessTokenClaims, type AccessTokenVerifier } from './verify-access-token.js';
 
 export interface TokenEndpointDeps {
   knex: Knex;
@@ -33,11 +32,22 @@ function oauthError(ctx: Context, status: number, error: string, description: st
 const one = (body: Body, name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
 
 /**
+ * Who may learn what a token holds (issue 17, finding 8): the client it was issued to, or a
+ * resource server (a confidential client so marked) of the token's own organization. Anyone else
+ * hears `active: false`, as for an unknown token, and learns no other tenant's `sub`, `org`, scope.
+ */
+function mayIntrospect(caller: ClientRow, claims: AccessTokenClaims): boolean {
+  if (claims.client_id === caller.id) return true;
+  return caller.resource_server && caller.organization_id !== null && caller.organization_id === claims.org;
+}
+
+/**
  * What the provider alone cannot do, in front of it:
  * - RFC 7662 introspection and RFC 7009 revocation of our JWT access tokens (it only knows the
  *   tokens it stores);
- * - userinfo with a JWT access token (its userinfo takes only audience-less opaque tokens);
- * - client credentials capped at the client's registered role instead of refused (issue 3).
+ * - userinfo with a JWT access token (its userinfo takes only audience-less opaque tokens).
+ * Client credentials are capped where the token is minted (access-token-claims.ts), not here:
+ * a step keyed on this path was skipped by another spelling of it (issue 17).
  * Anything else is handed on untouched, with the body it already read.
  */
 export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
@@ -46,8 +56,7 @@ export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
     if (!caller.ok) return oauthError(ctx, 401, 'invalid_client', 'client authentication failed');
     const claims = await deps.verify(token);
     ctx.set('cache-control', 'no-store');
-    // A public client may only learn about its own tokens (the provider's default policy).
-    if (!claims || (!caller.confidential && claims.client_id !== caller.client.id)) {
+    if (!claims || !mayIntrospect(caller.client, claims)) {
       ctx.body = { active: false };
       return;
     }
@@ -104,24 +113,11 @@ export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
     ctx.body = await account.claims('userinfo', oidcScopesOf(claims.scope).join(' '), {}, []);
   }
 
-  async function capClientCredentials(body: Body, authorization: string | undefined): Promise<void> {
-    let clientId = one(body, 'client_id');
-    if (!clientId && authorization?.toLowerCase().startsWith('basic ')) {
-      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-      try { clientId = decodeURIComponent(decoded.slice(0, Math.max(0, decoded.indexOf(':')))); } catch { return; }
-    }
-    const client = clientId ? await findClientRow(deps.knex, clientId) : undefined;
-    if (!client || client.type !== 'service') return;
-    const scope = one(body, 'scope');
-    const asked = highestRole(splitScope(scope));
-    const role = asked ? lowerRole(asked, client.max_role) : client.max_role;
-    body.scope = [role, ...splitScope(scope).filter((s) => highestRole([s]) === undefined)].join(' ');
-  }
-
   return async function gatehouseTokenEndpoints(ctx, next) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
     if (ctx.path === ROUTES.userinfo && bearer && looksLikeJwt(bearer)) return userinfo(ctx, bearer);
 
+    // The token endpoint too: its body is read here, bounded, so an oversized one keeps the RFC 6749 shape.
     const handled = [ROUTES.introspection, ROUTES.revocation, ROUTES.token] as string[];
     if (ctx.method !== 'POST' || !handled.includes(ctx.path) || !ctx.is('application/x-www-form-urlencoded')) return next();
     let raw: string;
@@ -136,7 +132,6 @@ export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
     const token = one(body, 'token');
     if (ctx.path === ROUTES.introspection && token && looksLikeJwt(token)) return introspect(ctx, body, token);
     if (ctx.path === ROUTES.revocation && token && looksLikeJwt(token)) return revoke(ctx, body, token);
-    if (ctx.path === ROUTES.token && one(body, 'grant_type') === 'client_credentials') await capClientCredentials(body, ctx.get('authorization') || undefined);
     // The provider reads an already-read body from req.body (oidc-provider selective_body.js).
     (ctx.req as unknown as { body: Body }).body = body;
     return next();

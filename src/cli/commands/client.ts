@@ -9,7 +9,6 @@ import type { Config } from '../../shared/config/index.js';
 import { loadSecrets } from '../../shared/secrets.js';
 import { createInProcessBus } from '../../shared/bus.js';
 import { systemClock } from '../../shared/clock.js';
-import { announceGrantRevoked } from '../../auth/grants/revoke-grant.js';
 import { withDatabase } from './shared.js';
 
 const list = (value: CommandContext['values'][string]): string[] =>
@@ -20,13 +19,8 @@ function service(db: Database, config: Config) {
     knex: db.knex,
     secrets: loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR }),
     publicUrl: config.PUBLIC_URL,
-    // Persisted, so every gateway refuses the deleted client's tokens once it (re)loads the list.
-    onGrantsDeleted: async (grantIds) => {
-      const bus = createInProcessBus();
-      for (const grantId of grantIds) {
-        await announceGrantRevoked({ knex: db.knex, bus, config, clock: systemClock }, grantId);
-      }
-    },
+    // Persisted, so every gateway refuses the client's tokens once it (re)loads the list.
+    cutoff: { bus: createInProcessBus(), clock: systemClock, config },
   });
 }
 
@@ -44,7 +38,7 @@ async function organizationId(db: Database, org: string | undefined): Promise<st
 export const clientCreateCommand: Command = {
   words: ['client', 'create'],
   summary: 'register an OAuth client (web, spa, native or service); prints client_id, and client_secret once',
-  usage: `gatehouse client create --name NAME --type ${CLIENT_TYPES.join('|')} [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--origin ORIGIN]... [--scope ROLE] [--org ID_OR_NAME] [--alg ES256|RS256] [--json]`,
+  usage: `gatehouse client create --name NAME --type ${CLIENT_TYPES.join('|')} [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--origin ORIGIN]... [--scope ROLE] [--org ID_OR_NAME] [--alg ES256|RS256] [--resource-server] [--json]`,
   options: {
     name: { type: 'string' },
     type: { type: 'string' },
@@ -54,6 +48,7 @@ export const clientCreateCommand: Command = {
     scope: { type: 'string' },
     org: { type: 'string' },
     alg: { type: 'string' },
+    'resource-server': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ values, out }) {
@@ -75,6 +70,7 @@ export const clientCreateCommand: Command = {
       ...(maxRole ? { max_role: maxRole } : {}),
       ...(type === 'service' || typeof values.org === 'string' ? { organization_id: await organizationId(db, values.org as string | undefined) } : {}),
       ...(values.alg ? { signing_alg: values.alg as 'ES256' | 'RS256' } : {}),
+      ...(values['resource-server'] === true ? { resource_server: true } : {}),
     }));
     if (values.json) {
       out(JSON.stringify({ client_id: created.client.id, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}), ...created.client }));

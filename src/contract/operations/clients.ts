@@ -19,6 +19,7 @@ export const oauthClient = z.object({
   allowed_origins: z.array(z.string()).describe('Browser origins allowed to call the API (SPAs).'),
   max_role: role.describe('The highest role scope this client is ever granted.'),
   signing_alg: z.enum(['ES256', 'RS256']),
+  resource_server: z.boolean().describe('Confidential clients only: may introspect the access tokens of the organization (RFC 7662), not only its own.'),
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -34,6 +35,7 @@ const editable = {
   allowed_origins: uriList,
   max_role: role,
   signing_alg: z.enum(['ES256', 'RS256']),
+  resource_server: z.boolean(),
 };
 
 export const clientOperations = [
@@ -56,12 +58,13 @@ export const clientOperations = [
       allowed_origins: uriList.optional(),
       max_role: role.optional(),
       signing_alg: z.enum(['ES256', 'RS256']).optional(),
+      resource_server: z.boolean().optional(),
     }),
     response: oauthClientWithSecret,
   }),
   defineOperation({
     name: 'clients.update', method: 'PATCH', path: '/clients/{id}', role: 'admin', tag: 'clients',
-    description: 'Change a client\'s name, redirect URIs, origins, highest role or signing algorithm.',
+    description: 'Change a client\'s name, redirect URIs, origins, highest role, signing algorithm or resource-server mark; omitted fields stay as they are.',
     params: clientParams, body: nonEmptyPatch(editable), response: oauthClient,
   }),
   defineOperation({

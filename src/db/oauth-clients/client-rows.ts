@@ -14,6 +14,8 @@ export interface ClientRow {
   allowed_origins: string[];
   max_role: Role;
   signing_alg: 'ES256' | 'RS256';
+  /** May introspect the tokens of its organization (issue 17); confidential clients only. */
+  resource_server: boolean;
   created_at: Date;
   updated_at: Date;
   secret_rotated_at: Date | null;

@@ -4,17 +4,18 @@ import { z } from 'zod';
 import { ROLES, type Role } from '../../contract/roles.js';
 import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
+import { cutOffDeletedClient, cutOffRotatedClient, type ClientCutoffDeps } from './client-cutoff.js';
 import { decryptString, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
-import { CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
+import { canBeResourceServer, CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
 import { redirectUriProblem } from './redirect-uris.js';
 
 export interface ClientServiceDeps {
   knex: Knex;
   secrets: Secrets;
   publicUrl: string;
-  /** Called with the grant ids of a deleted client, so their tokens stop working at the gateway. */
-  onGrantsDeleted?(grantIds: string[]): Promise<void>;
+  /** Deleting a client or rotating its secret stops its tokens at every gateway (client-cutoff.ts). */
+  cutoff: ClientCutoffDeps;
 }
 
 export const createClientInput = z.object({
@@ -27,6 +28,8 @@ export const createClientInput = z.object({
   max_role: z.enum(ROLES).optional(),
   organization_id: z.uuid().nullable().optional(),
   signing_alg: z.enum(['ES256', 'RS256']).default('ES256'),
+  /** Issue 17; no default here, so an update without it changes nothing (setResourceServer). */
+  resource_server: z.boolean().optional(),
 });
 export type CreateClientInput = z.input<typeof createClientInput>;
 
@@ -64,6 +67,12 @@ function checkUris(type: ClientType, publicUrl: string, values: { redirect_uris?
   }
 }
 
+function checkResourceServer(type: ClientType, resourceServer: boolean | undefined): void {
+  if (resourceServer && !canBeResourceServer(type)) {
+    throw new AppError('validation_failed', `resource_server: a ${type} client is public and cannot authenticate to introspect tokens`);
+  }
+}
+
 function secretKey(secrets: Secrets): Buffer {
   // A subkey of the key-encryption key, so client secrets and signing keys never share a key.
   return Buffer.from(hkdfSync('sha256', secrets.derive('signing-key-encryption'), Buffer.alloc(0), 'gatehouse/client-secret', 32));
@@ -80,6 +89,7 @@ export function toClient(row: ClientRow): OAuthClient {
     allowedOrigins: row.allowed_origins,
     maxRole: row.max_role,
     signingAlg: row.signing_alg,
+    resourceServer: row.resource_server,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -101,6 +111,7 @@ export function createClientService(deps: ClientServiceDeps) {
       if (values.type === 'service' && !values.organization_id) {
         throw new AppError('validation_failed', 'organization_id: a service client acts within one organization');
       }
+      checkResourceServer(values.type, values.resource_server);
       const id = `gh_${randomBytes(12).toString('base64url')}`;
       const secret = hasSecret(values.type) ? newSecret() : undefined;
       // SPAs call the API from the origins they redirect to, unless told otherwise.
@@ -118,6 +129,7 @@ export function createClientService(deps: ClientServiceDeps) {
         allowed_origins: origins,
         max_role: values.max_role ?? defaultMaxRole(values.type),
         signing_alg: values.signing_alg,
+        resource_server: values.resource_server ?? false,
       });
       return { client: toClient(row), ...(secret ? { clientSecret: secret } : {}) };
     },
@@ -149,21 +161,32 @@ export function createClientService(deps: ClientServiceDeps) {
       return toClient(row);
     },
 
-    async remove(id: string): Promise<void> {
-      const grantIds = await knex.transaction(async (trx) => {
-        if (!(await deleteClientRow(trx, id))) throw new AppError('not_found', 'No such client.');
-        return deleteOidcRowsOfClient(trx, id);
-      });
-      if (grantIds.length > 0) await deps.onGrantsDeleted?.(grantIds);
+    /** Marks a confidential client as a resource server of its organization, or unmarks it (issue 17). */
+    async setResourceServer(id: string, resourceServer: boolean): Promise<OAuthClient> {
+      const existing = await findClientRow(knex, id);
+      if (!existing) throw new AppError('not_found', 'No such client.');
+      checkResourceServer(existing.type, resourceServer);
+      const row = await updateClientRow(knex, id, { resource_server: resourceServer });
+      if (!row) throw new AppError('not_found', 'No such client.');
+      return toClient(row);
     },
 
-    /** A new secret, returned once; the old one stops working at once. */
+    async remove(id: string): Promise<void> {
+      await knex.transaction(async (trx) => {
+        if (!(await deleteClientRow(trx, id))) throw new AppError('not_found', 'No such client.');
+        await deleteOidcRowsOfClient(trx, id);
+      });
+      await cutOffDeletedClient(knex, deps.cutoff, id);
+    },
+
+    /** A new secret, returned once; the old one and every token issued before stop working at once. */
     async rotateSecret(id: string): Promise<{ client: OAuthClient; clientSecret: string }> {
       const existing = await findClientRow(knex, id);
       if (!existing) throw new AppError('not_found', 'No such client.');
       if (!hasSecret(existing.type)) throw new AppError('validation_failed', `a ${existing.type} client is public and has no secret`);
       const secret = newSecret();
       const row = await updateClientRow(knex, id, { secret_encrypted: seal(id, secret), secret_rotated_at: new Date() });
+      await cutOffRotatedClient(knex, deps.cutoff, id);
       return { client: toClient(row!), clientSecret: secret };
     },
 

@@ -15,6 +15,9 @@ export function isClientType(value: unknown): value is ClientType {
 
 export const hasSecret = (type: ClientType) => type === 'web' || type === 'service';
 
+/** Only a confidential client can be a resource server: introspection needs client authentication. */
+export const canBeResourceServer = hasSecret;
+
 /** A client as the rest of Gatehouse sees it; the secret never leaves `client-service.ts` except once at creation/rotation. */
 export interface OAuthClient {
   id: string;
@@ -27,6 +30,8 @@ export interface OAuthClient {
   /** Highest role scope this client may be granted. */
   maxRole: Role;
   signingAlg: 'ES256' | 'RS256';
+  /** May introspect the access tokens of its organization, not only its own (issue 17). */
+  resourceServer: boolean;
   createdAt: string;
   updatedAt: string;
 }

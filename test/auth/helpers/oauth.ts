@@ -13,7 +13,8 @@ export async function defaultOrganizationId(gatehouse: TestGatehouse): Promise<s
 }
 
 export async function registerClient(gatehouse: TestGatehouse, input: Partial<CreateClientInput> & Pick<CreateClientInput, 'type'>) {
-  const service = createClientService({ knex: gatehouse.runtime.db.knex, secrets: gatehouse.runtime.secrets, publicUrl: gatehouse.runtime.config.PUBLIC_URL });
+  const { runtime } = gatehouse;
+  const service = createClientService({ knex: runtime.db.knex, secrets: runtime.secrets, publicUrl: runtime.config.PUBLIC_URL, cutoff: { bus: runtime.bus, clock: runtime.clock, config: runtime.config } });
   const organizationId = input.type === 'service' ? await defaultOrganizationId(gatehouse) : undefined;
   return service.create({ name: `Test ${input.type} app`, ...(organizationId ? { organization_id: organizationId } : {}), ...input });
 }

@@ -1,0 +1,87 @@
+/**
+ * Every path the authorization server answers, spelled once (issue 17, finding 1). The gateway
+ * forwards exactly these to the auth server and the auth server serves exactly these: another
+ * spelling of one of them (case, trailing slash, duplicate slashes, percent-encoded characters)
+ * is refused by both, before any routing or rate limit, because oidc-provider's router and ours
+ * match case-insensitively and forgive a trailing slash, so a variant would reach an endpoint
+ * without the checks keyed on its exact path.
+ */
+
+/** oidc-provider's endpoints (issue 3: everything under `/oauth2/`). */
+export const OAUTH_ROUTES = {
+  authorization: '/oauth2/authorize',
+  token: '/oauth2/token',
+  jwks: '/oauth2/jwks',
+  userinfo: '/oauth2/userinfo',
+  introspection: '/oauth2/introspect',
+  revocation: '/oauth2/revoke',
+  end_session: '/oauth2/logout',
+} as const;
+
+/** Seed 001's time-based token endpoint. */
+export const TOKEN_API_PATH = '/v2/auth/token';
+
+/** The pages mailed links open (src/auth/onboarding): accepting an invitation, activating an account. */
+export const INVITATION_PAGE = '/account/invitation';
+export const ACTIVATION_PAGE = '/account/activate';
+
+/**
+ * The whole table; `:name` is one segment of `[A-Za-z0-9_-]` (interaction uids, grant and key
+ * ids). Pages: src/auth/interactions/router.ts, src/auth/account/router.ts,
+ * src/auth/api-keys/account-section.ts, src/auth/onboarding/router.ts.
+ */
+export const AUTH_SERVER_ROUTES: readonly string[] = Object.freeze([
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  ...Object.values(OAUTH_ROUTES),
+  // The provider's own sub-routes: resuming an authorization after an interaction, logout steps.
+  `${OAUTH_ROUTES.authorization}/:uid`,
+  `${OAUTH_ROUTES.end_session}/confirm`,
+  `${OAUTH_ROUTES.end_session}/success`,
+  '/interaction/:uid',
+  '/interaction/:uid/login',
+  '/interaction/:uid/consent',
+  '/account',
+  '/account/signed-in',
+  '/account/apps/:grantId/revoke',
+  '/account/api-keys',
+  '/account/api-keys/:id/revoke',
+  INVITATION_PAGE,
+  `${INVITATION_PAGE}/sign-in`,
+  ACTIVATION_PAGE,
+  TOKEN_API_PATH,
+]);
+
+/** Where auth-server paths live: anything that folds into one of these is the auth server's. */
+const AUTH_NAMESPACES = ['/.well-known', '/oauth2', '/interaction', '/account', '/v2/auth'];
+
+const parameter = /^[A-Za-z0-9_-]+$/;
+const patterns = AUTH_SERVER_ROUTES.map((route) => route.split('/'));
+
+function matchesExactly(path: string): boolean {
+  const segments = path.split('/');
+  return patterns.some((pattern) =>
+    pattern.length === segments.length
+    && pattern.every((part, i) => (part.startsWith(':') ? parameter.test(segments[i]!) : part === segments[i])));
+}
+
+/** What a lenient router could read `path` as: decoded, lower case, no empty or trailing segment. */
+function fold(path: string): string {
+  let decoded = path;
+  try { decoded = decodeURIComponent(path); } catch { /* a malformed escape folds as written */ }
+  const folded = decoded.toLowerCase().replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  return folded === '' ? '/' : folded;
+}
+
+/**
+ * - `auth`: one of AUTH_SERVER_ROUTES, spelled exactly;
+ * - `refused`: another spelling of an auth-server path (or an unknown path in its namespaces);
+ * - `other`: not the auth server's (the API's, the gateway's own).
+ */
+export type AuthPathVerdict = 'auth' | 'refused' | 'other';
+
+export function classifyAuthPath(path: string): AuthPathVerdict {
+  if (matchesExactly(path)) return 'auth';
+  const folded = fold(path);
+  return AUTH_NAMESPACES.some((ns) => folded === ns || folded.startsWith(`${ns}/`)) ? 'refused' : 'other';
+}

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, verifyIdentity } from '../../src/contract/identity.js';
+import { EMPTY_BODY_SHA256, IDENTITY_HEADER, verifyIdentity } from '../../src/contract/identity.js';
 import { json, mint, startGateway, startIssuer, startUpstream, type Issuer, type TestGateway, type Upstream } from './harness.js';
 
 const metricsToken = 'metrics-token-0123456789abcdef';
@@ -86,7 +86,7 @@ describe('CORS, WebSocket upgrades and metrics', () => {
       expect(reply).toBe('echo:hello');
       expect(upgradeHeaders!['x-forwarded-for']).toBe('127.0.0.1');
       expect(upgradeHeaders!.authorization).toBeUndefined();
-      const identity = await verifyIdentity(upgradeHeaders![IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things/42/live' });
+      const identity = await verifyIdentity(upgradeHeaders![IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things/42/live', query: '', bodySha256: EMPTY_BODY_SHA256 });
       expect(identity).toMatchObject({ sub: 'user-1', role: 'agent' });
     });
 

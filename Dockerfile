@@ -11,8 +11,11 @@ COPY views ./views
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
+# HOST: the gateway binds to loopback unless told otherwise; in a container it must listen on the
+# container's interface for the published port to reach it.
 ENV NODE_ENV=production \
     DATA_DIR=/var/lib/gatehouse \
+    HOST=0.0.0.0 \
     PORT=8080
 WORKDIR /app
 COPY --from=build /app/package.json ./

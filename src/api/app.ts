@@ -10,6 +10,7 @@ import { enforcePermission } from './pipeline/enforce-permission.js';
 import { readBody } from './pipeline/read-body.js';
 import { resolveOperation } from './pipeline/resolve-operation.js';
 import { validateInput } from './pipeline/validate-input.js';
+import { createReplayCache } from './pipeline/assertion-replay.js';
 import { verifyAssertion } from './pipeline/verify-assertion.js';
 
 /**
@@ -22,7 +23,10 @@ export function createApiComponent(runtime: Runtime): Component {
   app.use(requestContext({ logger: runtime.logger.child({ component: 'api' }) }));
   app.use(serveDocs({ operations, publicUrl: runtime.config.PUBLIC_URL }));
   app.use(resolveOperation(routes));
-  app.use(verifyAssertion(runtime.secrets.derive('identity-assertion')));
+  app.use(verifyAssertion(
+    runtime.secrets.derive('identity-assertion'),
+    createReplayCache({ redis: runtime.redis, keyPrefix: runtime.config.REDIS_KEY_PREFIX, clock: runtime.clock, logger: runtime.logger }),
+  ));
   app.use(checkMembership(runtime.db.knex));
   app.use(readBody());
   app.use(enforcePermission());

@@ -1,5 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import type { Runtime } from '../shared/runtime.js';
+import { FIRST_PARTY_CLIENT_ID } from '../contract/first-party.js';
 import { accountClientMetadata, ACCOUNT_CLIENT_ID } from './account/first-party-client.js';
 import { createFindAccount } from './accounts/find-account.js';
 import { createLoginThrottle } from './accounts/login-throttle.js';
@@ -33,6 +34,9 @@ export async function createAuthServices(runtime: Runtime) {
 
   const findClient = async (clientId: string): Promise<AdapterPayload | undefined> => {
     if (clientId === ACCOUNT_CLIENT_ID) return accountClientMetadata(config.PUBLIC_URL);
+    // Reserved for the token API's own tokens (contract/first-party.ts): never an OAuth client,
+    // even if a row by that id were put in the table by hand.
+    if (clientId === FIRST_PARTY_CLIENT_ID) return undefined;
     const row = await findClientRow(knex, clientId);
     return row ? (toProviderMetadata(row, await clients.secretOf(row)) as AdapterPayload) : undefined;
   };

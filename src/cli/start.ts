@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { Config } from '../shared/config/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { Component } from '../shared/runtime.js';
@@ -17,13 +18,16 @@ export interface Started {
   readonly runtime: OwnedRuntime;
   /** Public gateway URL (all, gateway) or the component's own listener. */
   readonly urls: Partial<Record<Component['name'], string>>;
+  /** The interface and port each listener is bound to (`127.0.0.1:8080`), as the socket reports it. */
+  readonly addresses: Partial<Record<Component['name'], string>>;
   /** Graceful: stop accepting, drain in-flight requests (bounded), close pools. */
   stop(): Promise<void>;
 }
 
 /**
  * The composition root: one runtime, then the components of `role`, each on its own listener.
- * Only the gateway listens on HOST:PORT; the others on INTERNAL_HOST.
+ * Only the gateway listens on HOST:PORT (loopback unless HOST is set, issue 17); the others on
+ * INTERNAL_HOST.
  */
 export interface StartOptions {
   config: Config;
@@ -41,6 +45,7 @@ export async function start(options: StartOptions): Promise<Started> {
   const servers: RunningServer[] = [];
   const components: Component[] = [];
   const urls: Started['urls'] = {};
+  const addresses: Started['addresses'] = {};
   try {
     if (config.MIGRATE_ON_START) {
       const applied = await migrateLatest(runtime.db.knex);
@@ -68,6 +73,8 @@ export async function start(options: StartOptions): Promise<Started> {
       if (component.onCheckContinue) server.server.on('checkContinue', component.onCheckContinue);
       servers.push(server);
       urls[component.name] = server.url;
+      const bound = server.server.address() as AddressInfo;
+      addresses[component.name] = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
       return server.url;
     };
 
@@ -94,7 +101,7 @@ export async function start(options: StartOptions): Promise<Started> {
       const [{ createGatewayComponent }, { operations }] = await Promise.all([import('../gateway/app.js'), import('../contract/index.js')]);
       await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl }, { operations }), config.HOST, config.PORT);
     }
-    logger.info({ role, urls, public_url: config.PUBLIC_URL, database: runtime.db.kind, redis: Boolean(runtime.redis) }, 'gatehouse started');
+    logger.info({ role, urls, addresses, public_url: config.PUBLIC_URL, database: runtime.db.kind, redis: Boolean(runtime.redis) }, 'gatehouse started');
   } catch (err) {
     await stopAll();
     throw err;
@@ -113,6 +120,7 @@ export async function start(options: StartOptions): Promise<Started> {
   return {
     runtime,
     urls,
+    addresses,
     stop() {
       stopping ??= stopAll();
       return stopping;

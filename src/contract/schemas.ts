@@ -40,7 +40,14 @@ export const queryBoolean = z.union([z.boolean(), z.enum(['true', 'false']).tran
 
 export const deleted = z.object({ id, deleted: z.literal(true) });
 
-/** A PATCH body: every field optional, but an update that changes nothing is a client mistake. */
+/**
+ * A PATCH body: every field optional, but an update that changes nothing is a client mistake.
+ * An omitted field is left alone (issue 17, finding 7), so a create-time default is stripped
+ * here: zod would apply it even inside `.partial()` and so overwrite the stored value.
+ */
 export function nonEmptyPatch<T extends z.ZodRawShape>(shape: T) {
-  return z.strictObject(shape).partial().refine((value) => Object.keys(value).length > 0, { message: 'must set at least one field' });
+  const withoutDefaults = Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? field.unwrap() : field]),
+  ) as T;
+  return z.strictObject(withoutDefaults).partial().refine((value) => Object.keys(value).length > 0, { message: 'must set at least one field' });
 }

@@ -22,7 +22,8 @@ import { createGatewayMetrics, createRequestRecorder } from './metrics.js';
 import { createRegisteredOrigins } from './registered-origins.js';
 import { createRevocationList } from './revocation-list.js';
 import { createIdentitySigner } from '../contract/identity.js';
-import { createReusingSigner } from './sign-assertion.js';
+import { bufferBody, hasRequestBody } from './buffer-body.js';
+import { createAssertionSigner } from './sign-assertion.js';
 import { authRouteChecks, apiRateChecks } from './rate-policies.js';
 import { prepareApiRequest, type PreparedRequest } from './prepare.js';
 import { createUpstreams } from './upstreams.js';
@@ -112,7 +113,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   const ownOrigins = options.corsOrigins ? undefined : createRegisteredOrigins({ knex: runtime.db.knex, clock: runtime.clock, logger: log });
   const cors = createCors(options.corsOrigins ?? ownOrigins!, config.GATEWAY_CORS_ORIGINS);
   const clientAddress = createClientAddressReader(config.GATEWAY_TRUSTED_PROXIES);
-  const upstreams = createUpstreams(upstreamUrls, config, createReusingSigner(createIdentitySigner(runtime.secrets.derive('identity-assertion'))));
+  const upstreams = createUpstreams(upstreamUrls, config, createAssertionSigner(createIdentitySigner(runtime.secrets.derive('identity-assertion'))));
   const pipeline = { routes, authenticate, revocations };
   const websocket = createWebSocketProxy(upstreamUrls.api, {
     ...pipeline, limits, config, clientAddress,
@@ -273,14 +274,36 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     bodyLimit: number,
     prepared: PreparedRequest | undefined,
   ): void {
+    // An API request with a caller gets an assertion covering its body: the body is read first
+    // (buffer-body.ts). Requests without a body, the hot path, go on at once.
+    if (prepared?.caller !== undefined && upstream === upstreams.api && hasRequestBody(state.req)) {
+      bufferBody(state.req, state.res, bodyLimit).then(
+        (body) => send(state, upstream, address, rateHeaders, bodyLimit, prepared, body),
+        (err: unknown) => state.fail(err),
+      );
+      return;
+    }
+    send(state, upstream, address, rateHeaders, bodyLimit, prepared, undefined);
+  }
+
+  function send(
+    state: Exchange,
+    upstream: ReturnType<typeof createUpstreams>['api'],
+    address: ClientAddress,
+    rateHeaders: Record<string, string>,
+    bodyLimit: number,
+    prepared: PreparedRequest | undefined,
+    body: Buffer | undefined,
+  ): void {
     const { req, res, requestId } = state;
     state.upstream = upstream.name;
     state.sentAt = performance.now();
     state.forwarding = forward(req, res, {
       upstream,
       target: req.url!,
-      headers: upstreams.requestHeaders(req, upstream, requestId, address, prepared),
+      headers: upstreams.requestHeaders(req, upstream, requestId, address, prepared, body),
       bodyLimit,
+      body,
       responseHeaders: rateHeaders,
       requestId,
     }, state);

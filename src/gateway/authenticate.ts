@@ -22,8 +22,8 @@ export interface Authenticator {
 const queryCredential = /(?:^|&)(?:access_token|api_key|apikey)=/i;
 
 export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys: ApiKeyResolver | undefined; apiKeyCallerTtlMs?: number }): Authenticator & { forgetApiKeyCallers(): void } {
-  // A resolved key's caller is reused for a second: the same object, so its identity assertion is
-  // reused too. A revoked key is still refused at once (the denylist is checked on every request);
+  // A resolved key's caller is reused for a second: the same object, so the assertion signer's
+  // serialised claims of its identity are reused too (each assertion is still fresh). A revoked key is still refused at once (the denylist is checked on every request);
   // user revocations clear this cache (forgetApiKeyCallers), like the resolver's own.
   const ttl = deps.apiKeyCallerTtlMs ?? 1_000;
   const callers = new Lru<string, { caller: Caller; at: number }>(10_000);

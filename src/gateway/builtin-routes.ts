@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { AppError } from '../shared/errors.js';
 import { checkReadiness, healthBody } from '../shared/health.js';
@@ -9,10 +10,11 @@ type SendJson = (res: http.ServerResponse, status: number, body: unknown, header
 
 /**
  * The gateway's own routes (issue 2): `/health` (seed 002's body), `/ready` (503 naming the
- * dependency that failed, the rate-limit store included) and `/metrics` (Prometheus, behind
- * METRICS_TOKEN when set). Answers GET and HEAD; false when the request is not one of them.
+ * dependency that failed, the rate-limit store included) and `/metrics` (Prometheus). Answers GET
+ * and HEAD; false when the request is not one of them.
  */
 export function createBuiltinRoutes(runtime: Runtime, rateLimitStore: RateLimits['storeState'], sendJson: SendJson) {
+  const metricsAccess = createMetricsAccess(runtime.config);
   return async function builtin(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string): Promise<boolean> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (path === '/health') {
@@ -28,15 +30,34 @@ export function createBuiltinRoutes(runtime: Runtime, rateLimitStore: RateLimits
       return true;
     }
     if (path === '/metrics') {
-      const token = runtime.config.METRICS_TOKEN;
-      if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
-        throw new AppError('invalid_auth', 'Metrics need the metrics token.', { headers: { 'www-authenticate': 'Bearer' } });
-      }
+      metricsAccess(req.headers.authorization);
       const body = await runtime.metrics.metrics();
       res.writeHead(200, { 'content-type': runtime.metrics.contentType, [REQUEST_ID_HEADER]: requestId });
       res.end(body);
       return true;
     }
     return false;
+  };
+}
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Who may read `/metrics` (issue 17, finding 8): the holder of METRICS_TOKEN, or anyone when the
+ * operator chose METRICS_PUBLIC; with neither, nobody (401), so a default install never hands
+ * out its traffic, tenants' operation names and error rates. Compared in constant time.
+ */
+function createMetricsAccess(config: Runtime['config']): (authorization: string | undefined) => void {
+  const expected = config.METRICS_TOKEN === undefined ? undefined : digest(`Bearer ${config.METRICS_TOKEN}`);
+  return function checkMetricsAccess(authorization) {
+    if (config.METRICS_PUBLIC) return;
+    if (expected === undefined) {
+      throw new AppError('invalid_auth', 'Metrics are closed: the operator sets METRICS_TOKEN (or METRICS_PUBLIC=true) to open them.', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    }
+    if (authorization === undefined || !timingSafeEqual(digest(authorization), expected)) {
+      throw new AppError('invalid_auth', 'Metrics need the metrics token.', { headers: { 'www-authenticate': 'Bearer' } });
+    }
   };
 }

@@ -34,6 +34,8 @@ export interface ForwardRequest {
   target: string;
   headers: Record<string, string | string[]>;
   bodyLimit: number;
+  /** The body, already read whole and checked against the limit (buffer-body.ts); else it streams. */
+  body?: Buffer | undefined;
   /** Headers the gateway adds to the response (rate limits, CORS); the request id is added too. */
   responseHeaders: Record<string, string>;
   requestId: string;
@@ -60,6 +62,7 @@ const EXPECTS_CONTINUE = /^\s*100-continue\s*$/i;
  * listener), which aborts the upstream request if the response was not finished.
  */
 export function forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest, sink: ForwardSink): ForwardHandle | undefined {
+  if (request.body !== undefined) return dispatch(req, res, request, sink, request.body);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > request.bodyLimit) {
     sink.forwardFailed(tooLarge(request.bodyLimit));
@@ -70,18 +73,19 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, req
   // body only now, after authentication, permission, rate limits and the size check passed.
   if (hasBody && EXPECTS_CONTINUE.test(req.headers.expect ?? '')) res.writeContinue();
 
-  // Pool.dispatch with undici's raw handler interface: the leanest path through undici (no
-  // AbortController, no intermediate stream, no header object per response: the raw header
-  // buffers go straight into one flat list for writeHead); backpressure by pause/resume.
+  // A declared length is enforced by node's parser; only a chunked body needs counting.
+  return dispatch(req, res, request, sink, hasBody ? (declared !== undefined ? req : req.pipe(limitBody(request.bodyLimit))) : null);
+}
+
+/**
+ * Pool.dispatch with undici's raw handler interface: the leanest path through undici (no
+ * AbortController, no intermediate stream, no header object per response: the raw header
+ * buffers go straight into one flat list for writeHead); backpressure by pause/resume.
+ */
+function dispatch(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest, sink: ForwardSink, body: Buffer | NodeJS.ReadableStream | null): ForwardHandler {
   const handler = new ForwardHandler(res, request, sink);
   request.upstream.pool.dispatch(
-    {
-      path: request.target,
-      method: req.method as 'GET',
-      headers: request.headers,
-      // A declared length is enforced by node's parser; only a chunked body needs counting.
-      body: hasBody ? (declared !== undefined ? req : req.pipe(limitBody(request.bodyLimit))) : null,
-    },
+    { path: request.target, method: req.method as 'GET', headers: request.headers, body: body as Buffer | null },
     handler as unknown as Dispatcher.DispatchHandler,
   );
   return handler;

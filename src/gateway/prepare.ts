@@ -18,6 +18,8 @@ export interface PreparedRequest {
   caller: Caller | undefined;
   /** Path the assertion is bound to: exactly the forwarded path, no query. */
   path: string;
+  /** Query string the assertion is bound to: exactly the forwarded one, without `?`. */
+  query: string;
 }
 
 export interface DecisionSteps {
@@ -39,16 +41,16 @@ export function prepareApiRequest(steps: DecisionSteps, req: http.IncomingMessag
     throw new AppError('method_not_allowed', 'The path does not accept this method.', { headers: { allow: match.allow.join(', ') } });
   }
   const cached = steps.authenticate.cached(req.headers.authorization, query, req.rawHeaders);
-  if (cached && steps.revocations.loaded) return decide(steps, match, cached, path);
+  if (cached && steps.revocations.loaded) return decide(steps, match, cached, path, query);
   return (async () => {
     const caller = cached ?? (await steps.authenticate(req.headers.authorization, query, req.rawHeaders));
     // A starting gateway enforces nothing it has not loaded yet: the first requests wait for it.
     if (caller && !steps.revocations.loaded) await steps.revocations.ready;
-    return decide(steps, match, caller, path);
+    return decide(steps, match, caller, path, query);
   })();
 }
 
-function decide(steps: DecisionSteps, match: PreparedRequest['match'], caller: Caller | undefined, path: string): PreparedRequest {
+function decide(steps: DecisionSteps, match: PreparedRequest['match'], caller: Caller | undefined, path: string, query: string): PreparedRequest {
   if (!caller && match.operation.role !== 'public') {
     throw new AuthFailure('missing', 'invalid_auth', 'This operation needs an access token or API key in the Authorization header.', {
       headers: { 'www-authenticate': 'Bearer' },
@@ -56,5 +58,5 @@ function decide(steps: DecisionSteps, match: PreparedRequest['match'], caller: C
   }
   if (caller) checkRevocation(steps.revocations, caller);
   enforcePermission(match, caller);
-  return { match, caller, path };
+  return { match, caller, path, query };
 }

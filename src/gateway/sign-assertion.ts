@@ -1,26 +1,17 @@
-import type { Identity, IdentitySigner } from '../contract/identity.js';
-
-type CallerIdentity = Omit<Identity, 'role'> & { role: Identity['role'] | undefined };
+import type { AssertedRequest, Identity, IdentitySigner } from '../contract/identity.js';
+import type { Caller } from './caller.js';
 
 /**
- * Reuses an assertion for the same caller, method and path while it is younger than `reuseMs`
- * (it stays valid for at least 30 s − `reuseMs` when the API receives it). Keyed by the cached
- * caller object, so entries go with the token cache; at most 32 targets per caller.
+ * The identity assertion of a request to the resource API (DESIGN.md "Components"): made fresh
+ * for every request, bound to its method, path, query and body digest, with a `jti` of its own
+ * that the API accepts once (issue 17, finding 8). Assertions used to be reused for ten seconds
+ * per caller and target; a used-once `jti` rules that out, and the signer's per-identity cache of
+ * serialised claims keeps a fresh one cheap (one HMAC over ~400 bytes per request).
+ *
+ * A caller without a role scope gets none: it can reach public operations only.
  */
-export function createReusingSigner(sign: IdentitySigner, reuseMs = 10_000): (identity: CallerIdentity, request: { method: string; path: string }) => string | undefined {
-  const byCaller = new WeakMap<CallerIdentity, Map<string, { token: string; at: number }>>();
-  return (identity, request) => {
-    if (identity.role === undefined) return undefined;
-    const now = Date.now();
-    const key = `${request.method} ${request.path}`;
-    let targets = byCaller.get(identity);
-    const hit = targets?.get(key);
-    if (hit && now - hit.at < reuseMs) return hit.token;
-    const token = sign({ ...identity, role: identity.role }, request);
-    if (!targets) byCaller.set(identity, (targets = new Map()));
-    targets.delete(key);
-    targets.set(key, { token, at: now });
-    if (targets.size > 32) targets.delete(targets.keys().next().value!);
-    return token;
-  };
+export function createAssertionSigner(sign: IdentitySigner): (identity: Caller['identity'], request: AssertedRequest) => string | undefined {
+  return (identity, request) => (identity.role === undefined ? undefined : sign(identity as Identity, request));
 }
+
+export type AssertionSigner = ReturnType<typeof createAssertionSigner>;

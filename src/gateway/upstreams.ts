@@ -1,21 +1,21 @@
 import type http from 'node:http';
-import { IDENTITY_HEADER } from '../contract/identity.js';
+import { bodySha256, EMPTY_BODY_SHA256, IDENTITY_HEADER } from '../contract/identity.js';
 import type { Config } from '../shared/config/index.js';
 import { REQUEST_ID_HEADER } from '../shared/request-id.js';
 import type { ClientAddress } from './client-address.js';
 import { createUpstream, type Upstream } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { PreparedRequest } from './prepare.js';
-import type { createReusingSigner } from './sign-assertion.js';
+import type { AssertionSigner } from './sign-assertion.js';
 import { nextTraceparent } from './trace.js';
 
 /**
  * The two upstreams and the headers the gateway sends them: the inbound headers after hygiene,
  * then the gateway's own `X-Forwarded-*` (replacing, never appending to, a client's), request id,
- * trace context and, for the resource API, the signed identity assertion bound to this method and
- * path. The API never sees the raw credential.
+ * trace context and, for the resource API, the signed identity assertion bound to this method,
+ * path, query and body. The API never sees the raw credential.
  */
-export function createUpstreams(urls: { auth: string; api: string }, config: Config, sign: ReturnType<typeof createReusingSigner>) {
+export function createUpstreams(urls: { auth: string; api: string }, config: Config, sign: AssertionSigner) {
   const options = {
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     connectTimeoutMs: config.GATEWAY_CONNECT_TIMEOUT_MS,
@@ -32,10 +32,14 @@ export function createUpstreams(urls: { auth: string; api: string }, config: Con
       requestId: string,
       address: ClientAddress,
       prepared: PreparedRequest | undefined,
+      /** The whole body, read first (gateway/buffer-body.ts); undefined when the request has none. */
+      body?: Buffer,
     ): Record<string, string | string[]> {
       const set = gatewayHeaders(req, requestId, address);
       const identity = prepared?.caller?.identity;
-      const assertion = identity && sign(identity, { method: req.method ?? 'GET', path: prepared!.path });
+      const assertion = identity && sign(identity, {
+        method: req.method ?? 'GET', path: prepared!.path, query: prepared!.query, bodySha256: body === undefined ? EMPTY_BODY_SHA256 : bodySha256(body),
+      });
       if (assertion !== undefined) set[IDENTITY_HEADER] = assertion;
       return upstreamRequestHeaders(req.headers, set, upstream.name === 'api');
     },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OwnedRuntime } from '../../src/cli/runtime.js';
 import { createApiComponent } from '../../src/api/app.js';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../../src/contract/identity.js';
+import { bodySha256, IDENTITY_HEADER, signIdentity, type Identity } from '../../src/contract/identity.js';
 import type { Role } from '../../src/contract/roles.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
@@ -9,7 +9,8 @@ import { createTestRuntime, type TestRuntimeOptions } from '../helpers/gatehouse
 
 /**
  * The resource API alone on a test runtime, driven the way the gateway drives it: every request
- * carries an identity assertion signed with the runtime's key for its method and path.
+ * carries a fresh identity assertion signed with the runtime's key for its method, path, query
+ * and body.
  */
 export interface ApiHarness {
   readonly runtime: OwnedRuntime;
@@ -68,15 +69,19 @@ export async function startApiHarness(options: TestRuntimeOptions = {}): Promise
       };
     },
     async call(identity, method, path, body, headers = {}) {
-      const pathOnly = path.split('?')[0]!;
+      const q = path.indexOf('?');
       const init: RequestInit & { headers: Record<string, string> } = { method, headers: { ...headers } };
-      if (identity) init.headers[IDENTITY_HEADER] = await signIdentity(identity, key, { method, path: pathOnly });
       if (body !== undefined) {
         if (typeof body === 'string') init.body = body;
         else {
           init.body = JSON.stringify(body);
           init.headers['content-type'] ??= 'application/json';
         }
+      }
+      if (identity) {
+        init.headers[IDENTITY_HEADER] = await signIdentity(identity, key, {
+          method, path: q === -1 ? path : path.slice(0, q), query: q === -1 ? '' : path.slice(q + 1), bodySha256: bodySha256((init.body as string | undefined) ?? ''),
+        });
       }
       const res = await fetch(server.url + path, init);
       const text = await res.text();

@@ -4,6 +4,7 @@ import { operations, type Operation } from '../../src/contract/index.js';
 import { ROLES, roleAllows, type Role } from '../../src/contract/roles.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { issueApiKey } from '../../src/db/api-keys.js';
+import { hashPassword } from '../../src/shared/password.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 
 // The whole path, as a client sees it: real API keys (seed 000, HTTP Basic) issued for each role,
@@ -117,7 +118,13 @@ describe('through the gateway', () => {
 
   it('a bot with an API key manages resources through REST and RPC (HTTP Basic, form and JSON)', async () => {
     const bot = orgs[0]!.users.bot;
-    const created = await send(bot.token, 'POST', '/v2/api-keys', { name: 'integration', scopes: ['bot'] });
+    // An API key does not make keys (issue 17, finding 6): the bot's owner signs in first-party.
+    const byKey = await send(bot.token, 'POST', '/v2/api-keys', { name: 'integration', scopes: ['bot'] });
+    expect([byKey.status, byKey.body.error]).toEqual([403, 'first_party_required']);
+    await gatehouse.runtime.db.knex('users').where({ id: bot.id }).update({ password_hash: await hashPassword('bot-password-1') });
+    const signedIn = await send(undefined, 'POST', '/v2/auth/token', { email: bot.email, password: 'bot-password-1', organization: orgs[0]!.id });
+    expect(signedIn.status, JSON.stringify(signedIn.body)).toBe(200);
+    const created = await send(`Bearer ${String(signedIn.body.token)}`, 'POST', '/v2/api-keys', { name: 'integration', scopes: ['bot'] });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const key = (created.body.data as { key: string }).key;
     const basic = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;

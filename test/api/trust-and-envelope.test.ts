@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, signIdentity } from '../../src/contract/identity.js';
+import { EMPTY_BODY_SHA256, IDENTITY_HEADER, signIdentity } from '../../src/contract/identity.js';
 import { startApiHarness, type ApiHarness, type Tenant } from './harness.js';
 
 // The resource API's trust boundary (only the gateway's signed assertion, for this very request)
@@ -24,9 +24,9 @@ describe('trust boundary', () => {
     const identity = tenant.identity('admin');
     const key = api.runtime.secrets.derive('identity-assertion');
     const cases: Array<[string, string]> = [
-      ['GET', await signIdentity(identity, key, { method: 'GET', path: '/v2/users' })],
-      ['GET', await signIdentity(identity, key, { method: 'DELETE', path: '/v2/contacts' })],
-      ['GET', await signIdentity(identity, new Uint8Array(32).fill(7), { method: 'GET', path: '/v2/contacts' })],
+      ['GET', await signIdentity(identity, key, { method: 'GET', path: '/v2/users', query: '', bodySha256: EMPTY_BODY_SHA256 })],
+      ['GET', await signIdentity(identity, key, { method: 'DELETE', path: '/v2/contacts', query: '', bodySha256: EMPTY_BODY_SHA256 })],
+      ['GET', await signIdentity(identity, new Uint8Array(32).fill(7), { method: 'GET', path: '/v2/contacts', query: '', bodySha256: EMPTY_BODY_SHA256 })],
       ['GET', 'not-a-jwt'],
     ];
     for (const [method, assertion] of cases) {

@@ -54,6 +54,23 @@ describe('/v2/clients admin API through the gateway', () => {
     expect((await call('GET', `/clients/${id}`, adminToken)).status).toBe(404);
   });
 
+  it('PATCH changes only the fields given (issue 17, finding 7): a rename keeps redirect URIs, origins and algorithm', async () => {
+    const body = {
+      name: 'Portal', type: 'web', redirect_uris: ['https://portal.example.com/cb'], post_logout_redirect_uris: ['https://portal.example.com/bye'],
+      allowed_origins: ['https://portal.example.com'], max_role: 'agent', signing_alg: 'RS256',
+    };
+    const created = await call('POST', '/clients', adminToken, body);
+    expect(created.status).toBe(201);
+    const id = created.body.data.id as string;
+    const renamed = await call('PATCH', `/clients/${id}`, adminToken, { name: 'Portal 2' });
+    expect(renamed.status).toBe(200);
+    const { type: _type, ...kept } = body;
+    expect((await call('GET', `/clients/${id}`, adminToken)).body.data).toMatchObject({ ...kept, name: 'Portal 2' });
+    // A web client cannot be left without a redirect URI by an update either.
+    const emptied = await call('PATCH', `/clients/${id}`, adminToken, { redirect_uris: [] });
+    expect([emptied.status, emptied.body.error]).toEqual([400, 'validation_failed']);
+  });
+
   it('refuses dangerous redirect URIs with validation_failed', async () => {
     const res = await call('POST', '/clients', adminToken, { name: 'Bad', type: 'spa', redirect_uris: ['javascript:alert(document.cookie)'] });
     expect(res.status).toBe(400);

@@ -17,6 +17,10 @@ describe('configuration', () => {
     expect(config.REDIS_URL).toBeUndefined();
     expect(config.DATA_DIR).toBe(path.resolve('./data'));
     expect(config.LOG_LEVEL).toBe('info');
+    // Issue 17, finding 8: loopback unless HOST says otherwise; /metrics closed unless opened.
+    expect(config.HOST).toBe('127.0.0.1');
+    expect(config.METRICS_TOKEN).toBeUndefined();
+    expect(config.METRICS_PUBLIC).toBe(false);
     for (const row of describeConfig()) expect(row.description, row.name).not.toBe('');
   });
 
@@ -45,6 +49,8 @@ describe('configuration', () => {
     [{ ADMIN_PASSWORD: 'short' }, 'invalid configuration: ADMIN_PASSWORD: must be at least 8 characters'],
     [{ SECRET: 'too-short' }, 'invalid configuration: SECRET: must be at least 32 characters'],
     [{ MIGRATE_ON_START: 'perhaps' }, 'invalid configuration: MIGRATE_ON_START'],
+    [{ METRICS_TOKEN: 'short' }, 'invalid configuration: METRICS_TOKEN: must be at least 16 characters'],
+    [{ METRICS_TOKEN: 'metrics-token-0123456789', METRICS_PUBLIC: 'true' }, 'invalid configuration: METRICS_PUBLIC: cannot be true while METRICS_TOKEN is set; choose one'],
   ])('refuses %o with a one-line message naming the field', (env, message) => {
     let error: unknown;
     try {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, verifyIdentity } from '../../src/contract/identity.js';
+import { EMPTY_BODY_SHA256, IDENTITY_HEADER, verifyIdentity } from '../../src/contract/identity.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import { json, memoryApiKeys, mint, startGateway, startIssuer, startUpstream, type Issuer, type TestGateway, type Upstream } from './harness.js';
 
@@ -42,7 +42,7 @@ describe('gateway authentication: JWT access tokens and API keys', () => {
       expect(res.status, alg).toBe(200);
       const seen = api.last();
       expect(seen.headers.authorization).toBeUndefined();
-      const identity = await verifyIdentity(seen.headers[IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things' });
+      const identity = await verifyIdentity(seen.headers[IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things', query: '', bodySha256: EMPTY_BODY_SHA256 });
       expect(identity).toEqual({ sub: 'user-1', org: 'org-1', role: 'agent', scopes: ['openid', 'agent'], kind: 'user', client_id: 'client-1', jti: `j-${alg}` });
     }
   });
@@ -140,7 +140,7 @@ describe('gateway authentication: JWT access tokens and API keys', () => {
     expect(basic.status).toBe(200);
     const bearer = await get(`Bearer ${key}`, '/things/7');
     expect(bearer.status).toBe(200);
-    const identity = await verifyIdentity(api.last().headers[IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things/7' });
+    const identity = await verifyIdentity(api.last().headers[IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things/7', query: '', bodySha256: EMPTY_BODY_SHA256 });
     expect(identity).toMatchObject({ sub: 'user-2', kind: 'api_key', key_id: 'key-1', role: 'bot' });
   });
 

@@ -1,8 +1,10 @@
 import type http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, verifyIdentity } from '../../src/contract/identity.js';
+import { EMPTY_BODY_SHA256, IDENTITY_HEADER, verifyIdentity } from '../../src/contract/identity.js';
 import { json, mint, startGateway, startIssuer, startUpstream, type Issuer, type TestGateway, type Upstream } from './harness.js';
+
+const metricsToken = 'metrics-token-0123456789abcdef';
 
 describe('CORS, WebSocket upgrades and metrics', () => {
   let issuer: Issuer;
@@ -24,7 +26,7 @@ describe('CORS, WebSocket upgrades and metrics', () => {
     gateway = await startGateway({
       issuer, api,
       gateway: { corsOrigins: (origin) => origin === 'https://spa.example.com' },
-      runtimeOptions: { config: { GATEWAY_CORS_ORIGINS: ['https://static.example.com'] } },
+      runtimeOptions: { config: { GATEWAY_CORS_ORIGINS: ['https://static.example.com'], METRICS_TOKEN: metricsToken } },
     });
     agent = `Bearer ${await mint(issuer)}`;
   });
@@ -84,7 +86,7 @@ describe('CORS, WebSocket upgrades and metrics', () => {
       expect(reply).toBe('echo:hello');
       expect(upgradeHeaders!['x-forwarded-for']).toBe('127.0.0.1');
       expect(upgradeHeaders!.authorization).toBeUndefined();
-      const identity = await verifyIdentity(upgradeHeaders![IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things/42/live' });
+      const identity = await verifyIdentity(upgradeHeaders![IDENTITY_HEADER] as string, gateway.runtime.secrets.derive('identity-assertion'), { method: 'GET', path: '/things/42/live', query: '', bodySha256: EMPTY_BODY_SHA256 });
       expect(identity).toMatchObject({ sub: 'user-1', role: 'agent' });
     });
 
@@ -106,7 +108,7 @@ describe('CORS, WebSocket upgrades and metrics', () => {
   it('exposes request, latency, auth-failure, rate-limit, JWKS and revocation metrics', async () => {
     await fetch(`${gateway.url}/things`, { headers: { authorization: 'Bearer nonsense' } });
     await fetch(`${gateway.url}/things`, { headers: { authorization: agent } });
-    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const text = await (await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
     expect(text).toMatch(/gateway_requests_total\{operation="things.list",status="200"\} \d+/);
     expect(text).toMatch(/gateway_request_duration_seconds_bucket\{le="0.005",operation="things.list"\}/);
     expect(text).toMatch(/gateway_upstream_duration_seconds_count\{upstream="api"\} \d+/);
@@ -114,6 +116,36 @@ describe('CORS, WebSocket upgrades and metrics', () => {
     expect(text).toMatch(/gateway_jwks_refreshes_total\{result="ok"\} \d+/);
     expect(text).toMatch(/gateway_revocations \d+/);
     expect(text).toContain('gateway_rate_limited_total');
+  });
+
+  it('refuses /metrics without the metrics token, or with another one (401 invalid_auth)', async () => {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer metrics-token-0123456789abcdeX' }, { authorization: metricsToken }, { authorization: 'Bearer ' }];
+    for (const headers of attempts) {
+      const res = await fetch(`${gateway.url}/metrics`, { headers });
+      expect([res.status, (await json(res)).error], JSON.stringify(headers)).toEqual([401, 'invalid_auth']);
+    }
+  });
+});
+
+describe('/metrics access (issue 17, finding 8)', () => {
+  const cases: Array<[string, Record<string, unknown>, number]> = [
+    ['no METRICS_TOKEN, METRICS_PUBLIC unset (the default): closed to everyone', {}, 401],
+    ['METRICS_PUBLIC=true: open without a token', { METRICS_PUBLIC: 'true' }, 200],
+  ];
+  it.each(cases)('%s', async (_name, config, expected) => {
+    const issuer = await startIssuer();
+    const api = await startUpstream();
+    const gateway = await startGateway({ issuer, api, runtimeOptions: { config } });
+    try {
+      const res = await fetch(`${gateway.url}/metrics`);
+      expect(res.status).toBe(expected);
+      if (expected === 401) expect(await json(res)).toMatchObject({ ok: false, error: 'invalid_auth' });
+      else expect(await res.text()).toContain('gateway_requests_total');
+    } finally {
+      await gateway.close();
+      await api.close();
+      await issuer.close();
+    }
   });
 });
 

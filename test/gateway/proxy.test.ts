@@ -2,7 +2,7 @@ import http from 'node:http';
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, signIdentity } from '../../src/contract/identity.js';
+import { bodySha256, EMPTY_BODY_SHA256, IDENTITY_HEADER, signIdentity } from '../../src/contract/identity.js';
 import { freePort } from '../helpers/net.js';
 import { json, mint, request, startGateway, startIssuer, startUpstream, type Issuer, type TestGateway, type Upstream } from './harness.js';
 
@@ -217,19 +217,29 @@ describe('gateway proxy core', () => {
     expect((await fetch(`${gateway.url}/things`, { headers: { authorization: agent } })).status).toBe(200);
   }, 120_000);
 
-  it('sends the identity only as an assertion the API can verify for this very request', async () => {
+  it('sends the identity only as an assertion the API can verify for this very request: method, path, query and body', async () => {
     const key = gateway.runtime.secrets.derive('identity-assertion');
-    await request(gateway.url, '/v2/things', { headers: { authorization: agent } });
+    const get = { method: 'GET', path: '/v2/things', query: 'limit=5', bodySha256: EMPTY_BODY_SHA256 };
+    await request(gateway.url, '/v2/things?limit=5', { headers: { authorization: agent } });
     const assertion = api.last().headers[IDENTITY_HEADER] as string;
     const { verifyIdentity } = await import('../../src/contract/identity.js');
-    await expect(verifyIdentity(assertion, key, { method: 'GET', path: '/v2/things' })).resolves.toMatchObject({ role: 'agent' });
-    await expect(verifyIdentity(assertion, key, { method: 'DELETE', path: '/v2/things' })).rejects.toThrow();
-    // The same token on another target (or method) gets an assertion for that target, never a reused one.
-    await request(gateway.url, '/things', { method: 'POST', headers: { authorization: agent }, body: '{}' });
+    await expect(verifyIdentity(assertion, key, get)).resolves.toMatchObject({ role: 'agent' });
+    for (const other of [{ method: 'DELETE' }, { path: '/v2/other' }, { query: 'limit=6' }, { query: '' }, { bodySha256: bodySha256('{}') }]) {
+      await expect(verifyIdentity(assertion, key, { ...get, ...other }), JSON.stringify(other)).rejects.toThrow();
+    }
+    // A body is read whole and its digest signed.
+    await request(gateway.url, '/things', { method: 'POST', headers: { authorization: agent, 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(api.last().body).toBe('{"a":1}');
     const forPost = api.last().headers[IDENTITY_HEADER] as string;
-    await expect(verifyIdentity(forPost, key, { method: 'POST', path: '/things' })).resolves.toMatchObject({ role: 'agent' });
-    await request(gateway.url, '/v2/things', { headers: { authorization: agent } });
-    expect(api.last().headers[IDENTITY_HEADER]).toBe(assertion);
-    expect(typeof (await signIdentity({ sub: 's', org: 'o', role: 'guest', scopes: [], kind: 'user' }, key, { method: 'GET', path: '/' }))).toBe('string');
+    await expect(verifyIdentity(forPost, key, { method: 'POST', path: '/things', query: '', bodySha256: bodySha256('{"a":1}') })).resolves.toMatchObject({ role: 'agent' });
+    await expect(verifyIdentity(forPost, key, { method: 'POST', path: '/things', query: '', bodySha256: bodySha256('{"a":2}') })).rejects.toThrow();
+    // The same request again gets a new assertion with a new jti: none is ever sent twice (the API refuses a second use).
+    await request(gateway.url, '/v2/things?limit=5', { headers: { authorization: agent } });
+    const again = api.last().headers[IDENTITY_HEADER] as string;
+    expect(again).not.toBe(assertion);
+    const jti = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
+    expect(jti(again)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(jti(again)).not.toBe(jti(assertion));
+    expect(typeof (await signIdentity({ sub: 's', org: 'o', role: 'guest', scopes: [], kind: 'user' }, key, { method: 'GET', path: '/', query: '', bodySha256: EMPTY_BODY_SHA256 }))).toBe('string');
   });
 });

@@ -5,6 +5,7 @@ import { insertMembership, insertUser } from '../../src/db/accounts.js';
 import { hashPassword } from '../../src/shared/password.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { call } from '../helpers/http.js';
+import { ADMIN, codeFlow, discover, registerClient } from '../auth/helpers/oauth.js';
 
 interface CreatedKey {
   id: string;
@@ -215,5 +216,71 @@ describe('API keys end to end through the gateway (seeds 000, 001)', () => {
     await call(gatehouse.url, 'GET', '/v2/users/me', { basic: created.key });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(((await knex('api_keys').where({ id: created.id }).first()).last_used_at as Date).getTime()).toBe(first.getTime());
+  });
+});
+
+describe('API keys need a first-party credential (issue 17, finding 6)', () => {
+  let gatehouse: TestGatehouse;
+  let orgId: string;
+  let firstParty: string;
+
+  beforeAll(async () => {
+    gatehouse = await startTestGatehouse({ config: { RATE_LIMIT_TOKEN_ENDPOINT: 1_000 } });
+    orgId = (await gatehouse.runtime.db.knex('organizations').first('id')).id as string;
+    const signedIn = await call(gatehouse.url, 'POST', '/v2/auth/token', { body: ADMIN });
+    expect(signedIn.status).toBe(200);
+    firstParty = signedIn.body.token as string;
+  });
+  afterAll(() => gatehouse.stop());
+
+  const body = { name: 'forever', scopes: ['admin'] };
+
+  it("refuses a third-party app's OAuth token (authorization code flow): 403 first_party_required, no key stored", async () => {
+    const redirectUri = 'http://127.0.0.1:9999/cb';
+    const app = await registerClient(gatehouse, { type: 'web', redirect_uris: [redirectUri] });
+    const { tokens } = await codeFlow(gatehouse, await discover(gatehouse, app.client.id, app.clientSecret), { redirectUri, scope: 'admin' });
+    // The token is good for the API: the app may do what the user consented to ...
+    expect((await call(gatehouse.url, 'GET', '/v2/users/me', { token: tokens.access_token })).status).toBe(200);
+    // ... but not mint itself a key that outlives the grant.
+    const before = Number((await gatehouse.runtime.db.knex('api_keys').count({ n: '*' }))[0]!.n);
+    for (const path of ['/v2/api-keys', '/api-keys']) {
+      const refused = await call(gatehouse.url, 'POST', path, { token: tokens.access_token, body });
+      expect([refused.status, refused.body.ok, refused.body.error], path).toEqual([403, false, 'first_party_required']);
+    }
+    const rpc = await call(gatehouse.url, 'POST', '/v1/api-keys.create', { token: tokens.access_token, body });
+    expect([rpc.status, rpc.body.error]).toEqual([403, 'first_party_required']);
+    expect(Number((await gatehouse.runtime.db.knex('api_keys').count({ n: '*' }))[0]!.n)).toBe(before);
+  });
+
+  it('refuses an API key creating another key: 403 first_party_required', async () => {
+    const made = await call(gatehouse.url, 'POST', '/v2/api-keys', { token: firstParty, body: { name: 'integration', scopes: ['bot'] } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const key = (made.body.data as CreatedKey).key;
+    for (const auth of [{ basic: key }, { token: key }]) {
+      const refused = await call(gatehouse.url, 'POST', '/v2/api-keys', { ...auth, body: { name: 'child', scopes: ['guest'] } });
+      expect([refused.status, refused.body.error]).toEqual([403, 'first_party_required']);
+    }
+  });
+
+  it('still creates keys with a token from POST /v2/auth/token', async () => {
+    const made = await call(gatehouse.url, 'POST', '/v2/api-keys', { token: firstParty, body });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.data).toMatchObject({ scopes: ['admin'], organization_id: orgId });
+  });
+
+  it("caps a key by the token's scope, not the member's current role: promoted after sign-in, the old token makes no admin key", async () => {
+    const knex = gatehouse.runtime.db.knex;
+    const user = await insertUser(knex, { email: 'promoted@example.test', passwordHash: await hashPassword('promoted-password') });
+    await insertMembership(knex, { userId: user.id, organizationId: orgId, role: 'agent' });
+    const signedIn = await call(gatehouse.url, 'POST', '/v2/auth/token', { body: { email: 'promoted@example.test', password: 'promoted-password' } });
+    const agentToken = signedIn.body.token as string;
+    expect(signedIn.body.scope).toBe('agent');
+    const promoted = await call(gatehouse.url, 'PATCH', `/v2/members/${user.id}`, { token: firstParty, body: { role: 'admin' } });
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
+
+    const wider = await call(gatehouse.url, 'POST', '/v2/api-keys', { token: agentToken, body: { name: 'wide', scopes: ['admin'] } });
+    expect([wider.status, wider.body.error]).toEqual([403, 'insufficient_scope']);
+    const within = await call(gatehouse.url, 'POST', '/v2/api-keys', { token: agentToken, body: { name: 'narrow', scopes: ['agent'] } });
+    expect(within.status, JSON.stringify(within.body)).toBe(201);
   });
 });

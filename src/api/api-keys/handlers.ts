@@ -1,3 +1,4 @@
+import { isFirstPartyUser } from '../../contract/first-party.js';
 import { lowerRole, roleAllows } from '../../contract/roles.js';
 import { findActiveMembershipRole } from '../../db/accounts.js';
 import { findApiKey, issueApiKey, markApiKeyRevoked, presentApiKey } from '../../db/api-keys.js';
@@ -42,6 +43,12 @@ export const apiKeyHandlers: Record<string, Handler> = {
   async 'api-keys.create'(input) {
     const caller = userCallerOf(input);
     const { identity } = caller;
+    // Issue 17, finding 6: a key outlives any OAuth grant (up to API_KEY_MAX_LIFETIME_DAYS), so a
+    // third-party app must not turn the user's short-lived, revocable consent into one. Keys are
+    // made with the user's own credentials only: the account page, or the token API.
+    if (!isFirstPartyUser(identity)) {
+      throw new AppError('first_party_required', 'API keys are created on the account page or with a token from POST /v2/auth/token; an OAuth app\'s token, a service client or an API key cannot create one.');
+    }
     const { name, scopes, expiresAt } = input.body as { name: string; scopes: string[]; expiresAt?: string };
     const config = input.runtime.config;
     return input.knex.transaction(async (trx) => {

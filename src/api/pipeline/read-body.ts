@@ -1,16 +1,22 @@
 import type { Middleware } from 'koa';
+import { bodySha256, EMPTY_BODY_SHA256 } from '../../contract/identity.js';
 import { AppError } from '../../shared/errors.js';
+import type { CallState } from './state.js';
 
 /**
  * Reads the body under the operation's size limit (413) and parses it: JSON objects, or
  * `application/x-www-form-urlencoded` fields (seed 000's RPC arguments). Any other type is 415.
+ * The bytes must be those the identity assertion was made for (issue 17, finding 8), else 401.
  */
 export function readBody(): Middleware {
   return async function readBodyStep(ctx, next) {
     const call = ctx.state.call;
     const length = ctx.get('content-length');
     const hasBody = (length !== '' && length !== '0') || ctx.get('transfer-encoding') !== '';
-    if (!hasBody) return next();
+    if (!hasBody) {
+      checkBodyBinding(call, EMPTY_BODY_SHA256);
+      return next();
+    }
 
     const type = ctx.request.type;
     const isJson = type === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(type);
@@ -20,7 +26,9 @@ export function readBody(): Middleware {
     }
     const limit = call.operation.bodyLimit;
     if (length !== '' && Number(length) > limit) throw tooLarge(limit);
-    const text = await readLimited(ctx.req, limit);
+    const bytes = await readLimited(ctx.req, limit);
+    checkBodyBinding(call, bodySha256(bytes));
+    const text = bytes.toString('utf8');
     if (text.trim() === '') return next();
 
     if (isForm) {
@@ -60,7 +68,7 @@ function tooLarge(limit: number): AppError {
   return new AppError('payload_too_large', `The body is larger than ${limit} bytes.`, { details: { limit } });
 }
 
-async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promise<string> {
+async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -68,7 +76,14 @@ async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promis
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** A body other than the one the assertion covers is a replayed assertion, not a bad request. */
+function checkBodyBinding(call: CallState, digest: string): void {
+  if (call.assertedBodySha256 !== undefined && call.assertedBodySha256 !== digest) {
+    throw new AppError('invalid_auth', 'The identity assertion is not valid.');
+  }
 }
 
 /** Form fields; a repeated key becomes an array. */

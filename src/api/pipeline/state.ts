@@ -8,6 +8,8 @@ export interface CallState {
   /** Path parameters (REST); RPC calls carry theirs in the body. */
   pathParams: Record<string, string>;
   identity?: Identity;
+  /** The body digest the identity assertion was made for (verify-assertion.ts); none without one. */
+  assertedBodySha256?: string;
   /** The parsed body: a JSON object or form fields; `{}` when there was none. */
   rawBody: Record<string, unknown>;
   bodyWasForm: boolean;

@@ -1,26 +1,31 @@
 import type { Middleware } from 'koa';
-import { IDENTITY_HEADER, InvalidAssertionError, verifyIdentity } from '../../contract/identity.js';
+import { IDENTITY_HEADER, InvalidAssertionError, verifyAssertion as verifyAssertionToken } from '../../contract/identity.js';
 import { isRole } from '../../contract/roles.js';
 import { AppError } from '../../shared/errors.js';
+import type { ReplayCache } from './assertion-replay.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The resource API trusts only the gateway's signed assertion (DESIGN.md "Components"): without
- * a valid one for this method and path, a non-public operation is 401 `invalid_auth`.
+ * a valid one for this method, path and query, used for the first time, a non-public operation
+ * is 401 `invalid_auth`. The body it was made for is checked when the body is read (read-body.ts).
  */
-export function verifyAssertion(key: Uint8Array): Middleware {
+export function verifyAssertion(key: Uint8Array, replays: ReplayCache): Middleware {
   return async function verifyAssertionStep(ctx, next) {
-    const { operation } = ctx.state.call;
+    const call = ctx.state.call;
     const header = ctx.get(IDENTITY_HEADER);
-    if (operation.role === 'public' && header === '') return next();
+    if (call.operation.role === 'public' && header === '') return next();
     if (header === '') throw new AppError('invalid_auth', 'This API is reached through the gateway, with credentials.');
     try {
-      const identity = await verifyIdentity(header, key, { method: ctx.method, path: ctx.path });
+      const verified = await verifyAssertionToken(header, key, { method: ctx.method, path: ctx.path, query: ctx.querystring });
+      const { identity } = verified;
       if (!uuid.test(identity.org) || !isRole(identity.role) || typeof identity.sub !== 'string') {
         throw new InvalidAssertionError('the identity assertion is malformed');
       }
-      ctx.state.call.identity = identity;
+      if (await replays.seenBefore(verified.id)) throw new InvalidAssertionError('the identity assertion was used before');
+      call.identity = identity;
+      call.assertedBodySha256 = verified.bodySha256;
     } catch (err) {
       if (err instanceof InvalidAssertionError) throw new AppError('invalid_auth', 'The identity assertion is not valid.', { cause: err });
       throw err;

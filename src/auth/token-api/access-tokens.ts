@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import type { Knex } from 'knex';
+import { FIRST_PARTY_CLIENT_ID } from '../../contract/first-party.js';
 import type { Role } from '../../contract/roles.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { loadSigningKeys, SIGNING_KEYS_CHANNEL } from '../keys/signing-keys.js';
-
-/** `client_id` of tokens from the seed-001 endpoint: Gatehouse's own first-party clients. */
-export const FIRST_PARTY_CLIENT_ID = 'gatehouse-first-party';
 
 export interface AccessTokenSigner {
   /** A JWT access token of the same shape as the OAuth ones (RFC 9068), verified by the gateway the same way. */

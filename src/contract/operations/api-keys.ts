@@ -33,7 +33,7 @@ export const apiKeyOperations = [
   }),
   defineOperation({
     name: 'api-keys.create', method: 'POST', path: '/api-keys', role: 'guest', tag: 'api-keys',
-    description: 'Create an API key with role scopes no wider than your role; the secret is in this response only.',
+    description: 'Create an API key with role scopes no wider than your role and than the token making the request; the secret is in this response only. Needs a first-party credential (a token from POST /v2/auth/token): an OAuth app\'s token, a service client or an API key gets 403 `first_party_required`.',
     body: z.strictObject({
       name: text(100),
       scopes: z.array(role).min(1, 'must name at least one scope').max(4),

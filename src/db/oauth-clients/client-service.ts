@@ -18,22 +18,37 @@ export interface ClientServiceDeps {
   cutoff: ClientCutoffDeps;
 }
 
-export const createClientInput = z.object({
+/** What a client is made of; the create schema adds the defaults, the update schema none. */
+const clientFields = {
   name: z.string().trim().min(1, 'name is required').max(200),
-  type: z.enum(CLIENT_TYPES, { error: `type must be one of ${CLIENT_TYPES.join(', ')}` }),
-  redirect_uris: z.array(z.string()).max(20).default([]),
-  post_logout_redirect_uris: z.array(z.string()).max(20).default([]),
-  allowed_origins: z.array(z.string()).max(20).default([]),
+  redirect_uris: z.array(z.string()).max(20),
+  post_logout_redirect_uris: z.array(z.string()).max(20),
+  allowed_origins: z.array(z.string()).max(20),
   /** Highest role scope the client may be granted (issue 3: client ∩ request ∩ user's role). */
-  max_role: z.enum(ROLES).optional(),
+  max_role: z.enum(ROLES),
+  signing_alg: z.enum(['ES256', 'RS256']),
+};
+
+export const createClientInput = z.object({
+  ...clientFields,
+  type: z.enum(CLIENT_TYPES, { error: `type must be one of ${CLIENT_TYPES.join(', ')}` }),
+  redirect_uris: clientFields.redirect_uris.default([]),
+  post_logout_redirect_uris: clientFields.post_logout_redirect_uris.default([]),
+  allowed_origins: clientFields.allowed_origins.default([]),
+  max_role: clientFields.max_role.optional(),
   organization_id: z.uuid().nullable().optional(),
-  signing_alg: z.enum(['ES256', 'RS256']).default('ES256'),
+  signing_alg: clientFields.signing_alg.default('ES256'),
   /** Issue 17; no default here, so an update without it changes nothing (setResourceServer). */
   resource_server: z.boolean().optional(),
 });
 export type CreateClientInput = z.input<typeof createClientInput>;
 
-export const updateClientInput = createClientInput.omit({ type: true }).partial();
+/**
+ * PATCH semantics (issue 17, finding 7): an omitted field keeps its stored value. Built from the
+ * fields without their create defaults: zod applies a default even inside `.partial()`, which
+ * reset redirect URIs, origins and the signing algorithm on every update that left them out.
+ */
+export const updateClientInput = z.object({ ...clientFields, resource_server: z.boolean() }).partial();
 export type UpdateClientInput = z.input<typeof updateClientInput>;
 
 // A service client acts for itself; by default it may act as a bot (seed 003 integrations).
@@ -149,6 +164,9 @@ export function createClientService(deps: ClientServiceDeps) {
       if (!existing) throw new AppError('not_found', 'No such client.');
       const values = parse(updateClientInput, input);
       checkUris(existing.type, publicUrl, values);
+      if (existing.type !== 'service' && values.redirect_uris?.length === 0) {
+        throw new AppError('validation_failed', `redirect_uris: a ${existing.type} client needs at least one redirect URI`);
+      }
       const row = await updateClientRow(knex, id, {
         ...(values.name !== undefined ? { name: values.name } : {}),
         ...(values.redirect_uris !== undefined ? { redirect_uris: values.redirect_uris } : {}),

@@ -8,8 +8,8 @@ import { flag, nonNegativeInt, optionalPort, optionalString, port, positiveInt, 
 export const coreFields = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
     .describe('Selects `config/<NODE_ENV>.json`.'),
-  HOST: z.string().min(1).default('0.0.0.0')
-    .describe('Interface the public gateway listens on.'),
+  HOST: z.string().min(1).default('127.0.0.1')
+    .describe('Interface the public gateway listens on. Loopback unless set: `0.0.0.0` (or an address) exposes it to the network.'),
   PORT: port(8080).describe('Public gateway port (0 picks a free one).'),
   PUBLIC_URL: url().optional()
     .describe('Issuer and base URL as clients see it. Default `http://localhost:$PORT`.'),
@@ -47,6 +47,9 @@ export const coreFields = {
   ADMIN_ORGANIZATION: z.string().min(1).max(200).default('Default organization')
     .describe('First run only: name of the bootstrap organization.'),
   SHUTDOWN_TIMEOUT_MS: nonNegativeInt(10_000).describe('How long SIGTERM waits for in-flight requests before closing sockets.'),
-  METRICS_TOKEN: optionalString().describe('When set, `/metrics` requires `Authorization: Bearer <token>`.'),
+  METRICS_TOKEN: optionalString().pipe(z.string().min(16, 'must be at least 16 characters').optional())
+    .describe('`/metrics` requires `Authorization: Bearer <token>`. Unset (and METRICS_PUBLIC false): `/metrics` answers 401 to everyone.'),
+  METRICS_PUBLIC: flag(false)
+    .describe('Serve `/metrics` without a token, to anyone who can reach the gateway (only behind a network boundary). Cannot be combined with METRICS_TOKEN.'),
   MIGRATE_ON_START: flag(true).describe('Run pending migrations when a process starts.'),
 } as const;

@@ -12,6 +12,12 @@ import { webhooksFields } from './webhooks.js';
 export const configSchema = z
   .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields })
   .strict()
+  .superRefine((c, ctx) => {
+    // Two answers to "who may read /metrics" would leave the operator guessing which one holds.
+    if (c.METRICS_PUBLIC && c.METRICS_TOKEN !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PUBLIC'], message: 'cannot be true while METRICS_TOKEN is set; choose one' });
+    }
+  })
   .transform((c) => {
     const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
     return { ...c, PUBLIC_URL: publicUrl, API_AUDIENCE: c.API_AUDIENCE ?? `${publicUrl}/api`, DATA_DIR: path.resolve(c.DATA_DIR) };

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Identity } from '../../src/contract/identity.js';
+import { operations } from '../../src/contract/index.js';
+import { startApiHarness, type ApiHarness, type Tenant } from './harness.js';
+
+// Issue 17, finding 7: a PATCH changes only the fields it names. Generated over every update
+// operation of the contract (every PATCH and PUT): the resource is created with a non-default
+// value in every field, one field is patched, and every other field must read back unchanged.
+// An update operation without a fixture below, or a body field without a changed value, fails:
+// a new update operation is covered the day it is added.
+
+interface Created {
+  /** The path the update is sent to (REST, `/v2…`). */
+  path: string;
+  /** Where the resource is read back. */
+  fetch: string;
+  as: Identity;
+}
+
+interface UpdateFixture {
+  create(api: ApiHarness, tenant: Tenant): Promise<Created>;
+  /** For every field of the update body: a value different from the one the resource was created with. */
+  changes: (tenant: Tenant, extra: Extra) => Record<string, unknown>;
+  /** Response fields that follow from a patched field, so may change with it. */
+  derived?: Record<string, string[]>;
+}
+
+/** Two groups and two knowledge categories of the tenant, for fields that reference one. */
+interface Extra {
+  groups: [string, string];
+  categories: [string, string];
+}
+
+const unique = () => randomUUID().slice(0, 8);
+
+async function created(api: ApiHarness, as: Identity, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await api.call(as, 'POST', path, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.data as Record<string, unknown>;
+}
+
+async function patched(api: ApiHarness, as: Identity, path: string, body: unknown): Promise<void> {
+  const res = await api.call(as, 'PATCH', path, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+let extra: Extra;
+
+/** A bot user in group A, disabled: every member field away from its default. */
+async function member(api: ApiHarness, tenant: Tenant): Promise<string> {
+  const admin = tenant.identity('admin');
+  const user = await created(api, admin, '/v2/users', { email: `member-${unique()}@example.test`, name: 'Mia Member', role: 'bot' });
+  await patched(api, admin, `/v2/members/${String(user.id)}`, { group_ids: [extra.groups[0]], status: 'disabled' });
+  return String(user.id);
+}
+
+const fixtures: Record<string, UpdateFixture> = {
+  'clients.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const client = await created(api, as, '/v2/clients', {
+        name: 'Helpdesk app', type: 'web',
+        redirect_uris: ['https://app.example.com/cb', 'https://app.example.com/cb2'],
+        post_logout_redirect_uris: ['https://app.example.com/bye'],
+        allowed_origins: ['https://app.example.com'],
+        max_role: 'agent', signing_alg: 'RS256',
+      });
+      return { path: `/v2/clients/${String(client.id)}`, fetch: `/v2/clients/${String(client.id)}`, as };
+    },
+    changes: () => ({
+      name: 'Helpdesk app 2',
+      redirect_uris: ['https://other.example.com/cb'],
+      post_logout_redirect_uris: ['https://other.example.com/bye'],
+      allowed_origins: ['https://other.example.com'],
+      max_role: 'guest',
+      signing_alg: 'ES256',
+    }),
+  },
+  'contacts.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const contact = await created(api, as, '/v2/contacts', {
+        name: 'Ann Smith', email: `ann-${unique()}@example.test`, phone: '+44 20 7946 0000', company: 'Acme', notes: 'VIP', attributes: { plan: 'pro' },
+      });
+      return { path: `/v2/contacts/${String(contact.id)}`, fetch: `/v2/contacts/${String(contact.id)}`, as };
+    },
+    changes: () => ({ name: 'Ann Jones', email: `ann-${unique()}@example.org`, phone: '+1 555 0100', company: 'Globex', notes: 'Churned', attributes: { plan: 'free' } }),
+  },
+  'forms.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const form = await created(api, as, '/v2/forms', {
+        name: `Pre-chat ${unique()}`, description: 'Before a chat',
+        fields: [{ key: 'topic', label: 'Topic', type: 'select', options: ['Sales', 'Support'], required: true }],
+      });
+      return { path: `/v2/forms/${String(form.id)}`, fetch: `/v2/forms/${String(form.id)}`, as };
+    },
+    changes: () => ({
+      name: `Offline ${unique()}`, description: 'When nobody is online',
+      fields: [{ key: 'email', label: 'Email', type: 'email', required: true }],
+    }),
+  },
+  'knowledgeCategories.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const category = await created(api, as, '/v2/knowledge-categories', { name: `Billing ${unique()}`, description: 'Money', position: 7 });
+      return { path: `/v2/knowledge-categories/${String(category.id)}`, fetch: `/v2/knowledge-categories/${String(category.id)}`, as };
+    },
+    changes: () => ({ name: `Payments ${unique()}`, description: 'More money', position: 9 }),
+  },
+  'knowledgeItems.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const item = await created(api, as, '/v2/knowledge-items', {
+        title: 'How to pay', body: 'Use the billing page.', status: 'published', category_id: extra.categories[0], tags: ['billing', 'pay'],
+      });
+      return { path: `/v2/knowledge-items/${String(item.id)}`, fetch: `/v2/knowledge-items/${String(item.id)}`, as };
+    },
+    changes: (_tenant, { categories }) => ({ title: 'How to refund', body: 'Ask support.', status: 'draft', category_id: categories[1], tags: ['refunds'] }),
+    // Going back to draft clears the publication date (knowledge-items/service.ts).
+    derived: { status: ['published_at'] },
+  },
+  'members.update': {
+    async create(api, tenant) {
+      const id = await member(api, tenant);
+      return { path: `/v2/members/${id}`, fetch: `/v2/members/${id}`, as: tenant.identity('admin') };
+    },
+    changes: (_tenant, { groups }) => ({ role: 'agent', status: 'active', group_ids: [groups[1]] }),
+  },
+  'organizationGroups.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const group = await created(api, as, '/v2/organization-groups', { name: `Tier 2 ${unique()}`, description: 'Escalations' });
+      return { path: `/v2/organization-groups/${String(group.id)}`, fetch: `/v2/organization-groups/${String(group.id)}`, as };
+    },
+    changes: () => ({ name: `Tier 3 ${unique()}`, description: 'Engineering' }),
+  },
+  'organizations.update': {
+    async create(api) {
+      const tenant = await api.tenant(`Org ${unique()}`);
+      const path = `/v2/organizations/${tenant.organizationId}`;
+      return { path, fetch: path, as: tenant.identity('admin') };
+    },
+    changes: () => ({ name: `Renamed org ${unique()}` }),
+  },
+  'services.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const service = await created(api, as, '/v2/services', { name: `Onboarding ${unique()}`, description: 'First week', group_id: extra.groups[0], active: false });
+      return { path: `/v2/services/${String(service.id)}`, fetch: `/v2/services/${String(service.id)}`, as };
+    },
+    changes: (_tenant, { groups }) => ({ name: `Migration ${unique()}`, description: 'Moving in', group_id: groups[1], active: true }),
+  },
+  'users.me.update': {
+    async create(api, tenant) {
+      const admin = tenant.identity('admin');
+      const user = await created(api, admin, '/v2/users', { email: `self-${unique()}@example.test`, name: 'Sam Self', role: 'bot' });
+      await patched(api, admin, `/v2/members/${String(user.id)}`, { group_ids: [extra.groups[0]] });
+      return { path: '/v2/users/me', fetch: '/v2/users/me', as: tenant.identity('bot', { sub: String(user.id) }) };
+    },
+    changes: () => ({ name: 'Sam Renamed' }),
+  },
+  'users.update': {
+    async create(api, tenant) {
+      const id = await member(api, tenant);
+      return { path: `/v2/users/${id}`, fetch: `/v2/users/${id}`, as: tenant.identity('admin') };
+    },
+    changes: () => ({ name: 'Mia Renamed', role: 'agent', status: 'active' }),
+  },
+};
+
+const updates = operations.filter((operation) => operation.method === 'PATCH' || operation.method === 'PUT');
+const bodyFields = (name: string): string[] => {
+  const body = updates.find((operation) => operation.name === name)!.body;
+  return body instanceof z.ZodObject ? Object.keys(body.shape) : [];
+};
+const cases = updates.flatMap((operation) => bodyFields(operation.name).map((field) => [operation.name, field] as const));
+
+describe('every update operation leaves omitted fields alone (issue 17, finding 7)', () => {
+  let api: ApiHarness;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    api = await startApiHarness();
+    tenant = await api.tenant();
+    const admin = tenant.identity('admin');
+    const group = async () => String((await created(api, admin, '/v2/organization-groups', { name: `Group ${unique()}` })).id);
+    const category = async () => String((await created(api, admin, '/v2/knowledge-categories', { name: `Category ${unique()}` })).id);
+    extra = { groups: [await group(), await group()], categories: [await category(), await category()] };
+  });
+  afterAll(() => api.close());
+
+  it('knows the update operations of the contract, and has a fixture for each', () => {
+    expect(updates.length).toBeGreaterThanOrEqual(11);
+    expect(updates.map((operation) => operation.name).filter((name) => !(name in fixtures)), 'update operations without a fixture').toEqual([]);
+  });
+
+  it.each(updates.map((operation) => operation.name))('%s: the fixture changes every field of the update body', (name) => {
+    const fixture = fixtures[name];
+    expect(fixture, `no fixture for ${name}: add one to this file`).toBeDefined();
+    expect(Object.keys(fixture!.changes(tenant, extra)).sort()).toEqual(bodyFields(name).sort());
+  });
+
+  it.each(cases)('%s: patching only %s changes nothing else', async (name, field) => {
+    const fixture = fixtures[name];
+    expect(fixture, `no fixture for ${name}: add one to this file`).toBeDefined();
+    const target = await fixture!.create(api, tenant);
+    const read = async () => {
+      const res = await api.call(target.as, 'GET', target.fetch);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.data as Record<string, unknown>;
+    };
+    const before = await read();
+    const value = fixture!.changes(tenant, extra)[field];
+    expect(before[field], `${name}: the fixture must create ${field} with another value than the patch`).not.toEqual(value);
+
+    const res = await api.call(target.as, 'PATCH', target.path, { [field]: value });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const after = await read();
+    expect(after[field]).toEqual(value);
+    const mayChange = new Set([field, 'updated_at', ...(fixture!.derived?.[field] ?? [])]);
+    const unchanged = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([key]) => !mayChange.has(key)));
+    expect(unchanged(after)).toEqual(unchanged(before));
+    expect(unchanged(res.body.data as Record<string, unknown>)).toEqual(unchanged(before));
+  });
+});

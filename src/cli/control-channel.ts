@@ -53,7 +53,9 @@ export async function serveControlChannel(options: {
   if (existsSync(file)) unlinkSync(file);
   const server = net.createServer((socket) => {
     let buffered = '';
-    const send = (message: object) => socket.write(`${JSON.stringify(message)}\n`);
+    const send = (message: object): void => {
+      socket.write(`${JSON.stringify(message)}\n`);
+    };
     socket.setEncoding('utf8');
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk: string) => {

@@ -58,8 +58,8 @@ export async function main(args: string[], io: CommandIo = consoleIo): Promise<n
       const remote = config.DATABASE_URL ? undefined : await callControlChannel(config.DATA_DIR, args, io);
       if (remote !== undefined) return remote;
     }
-    const code = await command.run({ values: parsed.values, positionals: parsed.positionals, out: (line) => io.out(line) });
-    return code ?? 0;
+    const code = await command.run({ values: parsed.values, positionals: parsed.positionals, out: (line) => { io.out(line); } });
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`gatehouse: ${(err as Error).message}\nusage: ${command.usage}`);

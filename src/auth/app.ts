@@ -4,6 +4,7 @@ import { healthBody } from '../shared/health.js';
 import { requestContext } from '../shared/koa/request-context.js';
 import { accountRouter } from './account/router.js';
 import { canonicalPathsOnly } from './http/canonical-path.js';
+import { refuseNul } from './http/refuse-nul.js';
 import { htmlErrors } from './http/html-errors.js';
 import { publicOrigin } from './http/public-origin.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -21,7 +22,7 @@ import { tokenEndpoints } from './tokens/token-endpoints.js';
  * The authorization server: oidc-provider mounted in koa, behind our pages and the few
  * endpoints the provider cannot serve alone. The request path, top to bottom:
  * request id + error envelope → health → only the contract's auth-server paths, spelled exactly
- * (issue 17) → pinned public origin → security headers → pages (interaction, mailed links,
+ * (issue 17) → no NUL in the query (issue 13) → pinned public origin → security headers → pages (interaction, mailed links,
  * account) → extensions (routes.ts) → JWT introspection/revocation/userinfo → RFC 6749
  * `response_type=token` rewrite → oidc-provider (which caps roles where it mints tokens:
  * provider/access-token-claims.ts).
@@ -51,6 +52,7 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
     await next();
   });
   app.use(canonicalPathsOnly());
+  app.use(refuseNul());
   app.use(publicOrigin(config.PUBLIC_URL));
   app.use(securityHeaders());
   const pageErrors = htmlErrors();

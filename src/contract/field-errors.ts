@@ -1,3 +1,4 @@
+import { AppError } from '../shared/errors.js';
 import type { z } from 'zod';
 
 /** One refused field of a request: `{field, message}` in `details.fields` of a 400. */
@@ -30,3 +31,12 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
   }
   return out;
 }
+
+/** The one shape of a 400 naming fields: `{error: 'validation_failed', details: {fields}}`. */
+export function validationFailed(fields: FieldError[]): AppError {
+  const first = fields[0]!;
+  return new AppError('validation_failed', `${first.field}: ${first.message}`, { details: { fields } });
+}
+
+/** One refused field. */
+export const fieldRefused = (field: string, message: string) => validationFailed([{ field, message }]);

@@ -36,9 +36,14 @@ export function createRouteTable(operations: readonly Operation[]): RouteTable {
 
   function matchRest(method: string, path: string): RouteMatch {
     const allow = new Set<HttpMethod>();
+    // The most literal path that matches decides: `DELETE /users/me` is a 405 of `/users/me`,
+    // never `DELETE /users/{id}` with the id "me" (issue 13).
+    let matchedPath: string | undefined;
     for (const route of routes) {
+      if (matchedPath !== undefined && route.operation.path !== matchedPath) continue;
       const found = route.pattern.exec(path);
       if (!found) continue;
+      matchedPath = route.operation.path;
       if (route.operation.method !== method) {
         allow.add(route.operation.method);
         continue;

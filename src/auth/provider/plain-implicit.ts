@@ -59,6 +59,15 @@ function fragmentRedirect(ctx: KoaContextWithOIDC, redirectUri: string, payload:
 }
 
 export function registerPlainImplicit(provider: Provider): void {
+  // Discovery names what clients may ask for: `token` is served (rewritten above), though the
+  // provider only knows it as `none` (issue 13: strict clients refused to use it).
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as { response_types_supported?: string[] } | undefined;
+    if (ctx.oidc?.route === 'discovery' && Array.isArray(body?.response_types_supported) && !body.response_types_supported.includes('token')) {
+      body.response_types_supported = [...body.response_types_supported, 'token'];
+    }
+  });
   provider.registerResponseMode(PLAIN_IMPLICIT_MODE, async (ctx: KoaContextWithOIDC, redirectUri: string, payload: Record<string, unknown>) => {
     if ('error' in payload) return fragmentRedirect(ctx, redirectUri, payload);
     const { client, session, grant, params, resourceServers } = ctx.oidc;

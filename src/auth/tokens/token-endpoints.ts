@@ -125,7 +125,9 @@ export function tokenEndpoints(deps: TokenEndpointDeps): Middleware {
       raw = await readRawBody(ctx);
     } catch (err) {
       // RFC 6749 §5.2 error shape on OAuth endpoints, not the API envelope.
-      if ((err as { code?: string }).code === 'payload_too_large') return oauthError(ctx, 413, 'invalid_request', 'request body too large');
+      const code = (err as { code?: string }).code;
+      if (code === 'payload_too_large') return oauthError(ctx, 413, 'invalid_request', 'request body too large');
+      if (code === 'invalid_request') return oauthError(ctx, 400, 'invalid_request', (err as Error).message);
       throw err;
     }
     const body = querystring.parse(raw) as Body;

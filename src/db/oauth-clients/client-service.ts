@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { ROLES, type Role } from '../../contract/roles.js';
+import { fieldErrors, fieldRefused, validationFailed } from '../../contract/field-errors.js';
 import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { cutOffDeletedClient, cutOffRotatedClient, type ClientCutoffDeps } from './client-cutoff.js';
@@ -55,36 +56,32 @@ export type UpdateClientInput = z.input<typeof updateClientInput>;
 const defaultMaxRole = (type: ClientType): Role => (type === 'service' ? 'bot' : 'admin');
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join('.');
-    throw new AppError('validation_failed', field ? `${field}: ${issue.message}` : issue.message, { details: result.error.issues });
-  }
+  const result = schema.safeParse(input, { reportInput: true });
+  if (!result.success) throw validationFailed(fieldErrors(result.error));
   return result.data;
 }
 
 function checkUris(type: ClientType, publicUrl: string, values: { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; allowed_origins?: string[] }): void {
   if (type === 'service') {
-    if ((values.redirect_uris ?? []).length > 0) throw new AppError('validation_failed', 'redirect_uris: a service client uses client credentials and has no redirect URIs');
+    if ((values.redirect_uris ?? []).length > 0) throw fieldRefused('redirect_uris', 'a service client uses client credentials and has no redirect URIs');
     return;
   }
   for (const field of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
     for (const uri of values[field] ?? []) {
       const problem = redirectUriProblem(uri, type, publicUrl);
-      if (problem) throw new AppError('validation_failed', `${field}: ${problem}`);
+      if (problem) throw fieldRefused(field, problem);
     }
   }
   for (const origin of values.allowed_origins ?? []) {
     let parsed: URL | undefined;
     try { parsed = new URL(origin); } catch { /* reported below */ }
-    if (!parsed || parsed.origin !== origin) throw new AppError('validation_failed', `allowed_origins: "${origin}" is not an origin (scheme://host[:port])`);
+    if (!parsed || parsed.origin !== origin) throw fieldRefused('allowed_origins', `"${origin}" is not an origin (scheme://host[:port])`);
   }
 }
 
 function checkResourceServer(type: ClientType, resourceServer: boolean | undefined): void {
   if (resourceServer && !canBeResourceServer(type)) {
-    throw new AppError('validation_failed', `resource_server: a ${type} client is public and cannot authenticate to introspect tokens`);
+    throw fieldRefused('resource_server', `a ${type} client is public and cannot authenticate to introspect tokens`);
   }
 }
 
@@ -121,10 +118,10 @@ export function createClientService(deps: ClientServiceDeps) {
       const values = parse(createClientInput, input);
       checkUris(values.type, publicUrl, values);
       if (values.type !== 'service' && values.redirect_uris.length === 0) {
-        throw new AppError('validation_failed', `redirect_uris: a ${values.type} client needs at least one redirect URI`);
+        throw fieldRefused('redirect_uris', `a ${values.type} client needs at least one redirect URI`);
       }
       if (values.type === 'service' && !values.organization_id) {
-        throw new AppError('validation_failed', 'organization_id: a service client acts within one organization');
+        throw fieldRefused('organization_id', 'a service client acts within one organization');
       }
       checkResourceServer(values.type, values.resource_server);
       const id = `gh_${randomBytes(12).toString('base64url')}`;
@@ -165,7 +162,7 @@ export function createClientService(deps: ClientServiceDeps) {
       const values = parse(updateClientInput, input);
       checkUris(existing.type, publicUrl, values);
       if (existing.type !== 'service' && values.redirect_uris?.length === 0) {
-        throw new AppError('validation_failed', `redirect_uris: a ${existing.type} client needs at least one redirect URI`);
+        throw fieldRefused('redirect_uris', `a ${existing.type} client needs at least one redirect URI`);
       }
       const row = await updateClientRow(knex, id, {
         ...(values.name !== undefined ? { name: values.name } : {}),

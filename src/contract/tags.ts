@@ -4,26 +4,28 @@
  * table described).
  */
 export interface TagInfo {
+  /** One of them, for messages: "No such knowledge category." */
+  singular: string;
   description: string;
   /** A file of docs/, served at /docs/guides/{guide}. */
   guide: string;
 }
 
 export const TAGS: Readonly<Record<string, TagInfo>> = {
-  health: { description: 'Whether the service is up. Public.', guide: 'operating.md' },
-  organizations: { description: 'Organizations (properties): the tenants every other resource belongs to.', guide: 'calling-the-api.md' },
-  'organization groups': { description: 'Groups (departments) of an organization\'s members.', guide: 'calling-the-api.md' },
-  users: { description: 'The users of the organization, with their role there; `/users/me` is the caller.', guide: 'calling-the-api.md' },
-  members: { description: 'Memberships: role, status and groups of each user in the organization.', guide: 'calling-the-api.md' },
-  invitations: { description: 'Invitations of an email address to join the organization with a role.', guide: 'calling-the-api.md' },
-  contacts: { description: 'The people the organization talks to.', guide: 'calling-the-api.md' },
-  'knowledge categories': { description: 'Categories of the knowledge base.', guide: 'calling-the-api.md' },
-  'knowledge items': { description: 'Knowledge-base articles.', guide: 'calling-the-api.md' },
-  forms: { description: 'Forms, such as the pre-chat form, and their fields.', guide: 'calling-the-api.md' },
-  services: { description: 'Services the organization offers, optionally served by one group.', guide: 'calling-the-api.md' },
-  'api-keys': { description: 'API keys for bots and integrations: your own, and (admins) the whole organization\'s.', guide: 'api-keys.md' },
-  clients: { description: 'OAuth clients: web apps, browser apps, native apps and services.', guide: 'oauth-apps.md' },
-  audit: { description: 'Who changed what, when: every create, update and delete.', guide: 'security.md' },
+  health: { singular: 'health check', description: 'Whether the service is up. Public.', guide: 'operating.md' },
+  organizations: { singular: 'organization', description: 'Organizations (properties): the tenants every other resource belongs to.', guide: 'calling-the-api.md' },
+  'organization groups': { singular: 'organization group', description: 'Groups (departments) of an organization\'s members.', guide: 'calling-the-api.md' },
+  users: { singular: 'user', description: 'The users of the organization, with their role there; `/users/me` is the caller.', guide: 'calling-the-api.md' },
+  members: { singular: 'member', description: 'Memberships: role, status and groups of each user in the organization.', guide: 'calling-the-api.md' },
+  invitations: { singular: 'invitation', description: 'Invitations of an email address to join the organization with a role.', guide: 'calling-the-api.md' },
+  contacts: { singular: 'contact', description: 'The people the organization talks to.', guide: 'calling-the-api.md' },
+  'knowledge categories': { singular: 'knowledge category', description: 'Categories of the knowledge base.', guide: 'calling-the-api.md' },
+  'knowledge items': { singular: 'knowledge item', description: 'Knowledge-base articles.', guide: 'calling-the-api.md' },
+  forms: { singular: 'form', description: 'Forms, such as the pre-chat form, and their fields.', guide: 'calling-the-api.md' },
+  services: { singular: 'service', description: 'Services the organization offers, optionally served by one group.', guide: 'calling-the-api.md' },
+  'api-keys': { singular: 'API key', description: 'API keys for bots and integrations: your own, and (admins) the whole organization\'s.', guide: 'api-keys.md' },
+  clients: { singular: 'client', description: 'OAuth clients: web apps, browser apps, native apps and services.', guide: 'oauth-apps.md' },
+  audit: { singular: 'audit event', description: 'Who changed what, when: every create, update and delete.', guide: 'security.md' },
 };
 
 /** The guides /docs links to, served from docs/ as Markdown. */

@@ -57,6 +57,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     ? undefined
     : createApiKeyResolver({
       knex: runtime.db.knex, bus: runtime.bus, clock: runtime.clock, logger: log, hashSecret: runtime.secrets.derive('api-key-hash'),
+      cacheTtlMs: config.API_KEY_CACHE_TTL_MS,
     });
   const apiKeys = options.apiKeys ?? ownResolver;
   const revocations = createRevocationList({

@@ -104,6 +104,19 @@ describe('body validation, generated from the contract', () => {
     }
   });
 
+  it('names the missing thing in the singular, as written in the contract', async () => {
+    const cases: [string, string][] = [
+      ['/v2/knowledge-categories/not-an-id', 'No such knowledge category.'],
+      ['/v2/knowledge-items/not-an-id', 'No such knowledge item.'],
+      ['/v2/organization-groups/not-an-id', 'No such organization group.'],
+      ['/v2/api-keys/not-an-id', 'No such API key.'],
+    ];
+    for (const [path, message] of cases) {
+      const res = await api.call(tenant.identity('admin'), 'GET', path);
+      expect([res.status, res.body.error, res.body.message]).toEqual([404, 'not_found', message]);
+    }
+  });
+
   it('refuses fields nobody may set (id, organization_id, timestamps)', async () => {
     for (const field of ['id', 'organization_id', 'created_at', 'updated_at']) {
       const res = await api.call(tenant.identity('bot'), 'POST', '/v2/contacts', { name: 'x', [field]: 'value' });

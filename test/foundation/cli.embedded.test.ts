@@ -146,6 +146,20 @@ describe('gatehouse start on the embedded database', () => {
       expect(kids).toContain(kid);
       const me = await fetch(`http://127.0.0.1:${port}/v2/users/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);
+
+      // The operator disables the account: its token stops at the gateway, and it cannot sign in again.
+      const disabled = await runCli(['user', 'disable', '--email', 'admin@localhost', '--json'], env);
+      expect([disabled.code, JSON.parse(disabled.stdout).disabled]).toEqual([0, true]);
+      const deadline = Date.now() + 1_000;
+      let status = 200;
+      while (status === 200 && Date.now() < deadline) {
+        status = (await fetch(`http://127.0.0.1:${port}/v2/users/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+      }
+      expect(status).toBe(401);
+      const again = await fetch(`http://127.0.0.1:${port}/v2/auth/token`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@localhost', password }),
+      });
+      expect([again.status, ((await again.json()) as { error: string }).error]).toEqual([401, 'invalid_credentials']);
     } finally {
       server.child.kill('SIGTERM');
       await once(server.child, 'exit');

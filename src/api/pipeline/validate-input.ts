@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { Operation } from '../../contract/operation.js';
+import { TAGS } from '../../contract/tags.js';
 import { fieldErrors, fieldPath, type FieldError } from '../../contract/field-errors.js';
 import { AppError } from '../../shared/errors.js';
 
@@ -35,7 +36,7 @@ export function validateInput(): Middleware {
       throw new AppError('validation_failed', `${fields[0]!.field}: must not contain NUL characters`, { details: { fields } });
     }
     const parsedParams = (operation.params ?? noFields).safeParse(params);
-    if (!parsedParams.success) throw new AppError('not_found', `No such ${operation.tag.replace(/s$/, '')}.`);
+    if (!parsedParams.success) throw new AppError('not_found', `No such ${TAGS[operation.tag]?.singular ?? 'resource'}.`);
     const errors: FieldError[] = [];
     const parsedQuery = parseInto(operation.query ?? noFields, query, errors);
     const parsedBody = parseInto(operation.body ?? noFields, body, errors);

@@ -37,9 +37,10 @@ export async function revokeAccessToken(deps: RevocationDeps, jti: string, expir
 }
 
 /**
- * A disabled user (issue 3): every grant and session is deleted, so no refresh token or login
- * works again, and every access token issued before now is refused at the gateway. Whatever
- * disables a user (users API, CLI) calls this after setting `users.disabled_at`.
+ * A disabled account (issue 3): every grant and session is deleted, so no refresh token or login
+ * works again, and every access token issued before now is refused at the gateway. The operator's
+ * `gatehouse user disable` calls this after setting `users.disabled_at`; an organization disables
+ * a member only there (api/members/service.ts, a membership cut-off).
  */
 export async function revokeEverythingOfUser(deps: RevocationDeps, userId: string): Promise<void> {
   for (const grantId of await grantIdsOfAccount(deps.knex, userId)) await deleteRowsOfGrant(deps.knex, grantId);

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
+import type { SigningAlg } from '../../contract/signing.js';
 
 export interface SigningKeyRow {
   kid: string;
-  alg: 'ES256' | 'RS256';
+  alg: SigningAlg;
   generation: number;
   private_jwk_encrypted: string;
   public_jwk: Record<string, unknown>;

@@ -5,9 +5,7 @@ import type { Config } from '../../shared/config/index.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { decryptString, encryptString } from './encryption.js';
 import { currentGeneration, deleteRetiredKeys, insertGeneration, listLiveKeys, retireOlderGenerations } from './signing-key-rows.js';
-
-export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
-export type SigningAlg = (typeof SIGNING_ALGS)[number];
+import { SIGNING_ALGS } from '../../contract/signing.js';
 
 /** Announced on the bus after a rotation, so running auth servers reload without waiting to poll. */
 export const SIGNING_KEYS_CHANNEL = 'signing-keys';

@@ -9,6 +9,7 @@ import { findLatestGrantId } from '../storage/oidc-rows.js';
 import { createAccessTokenCustomizer } from './access-token-claims.js';
 import { clientExtras, EXTRA_CLIENT_METADATA } from './client-extras.js';
 import { OIDC_SCOPES } from './scopes.js';
+import { DEFAULT_SIGNING_ALG, isSigningAlg, SIGNING_ALGS } from '../../contract/signing.js';
 
 /** Where each endpoint lives (issue 3: everything under `/oauth2/`), from the one table of auth-server paths. */
 export const ROUTES = OAUTH_ROUTES;
@@ -62,7 +63,7 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
     // `none` carries RFC 6749 `response_type=token` (plain-implicit.ts); `id_token token` is OIDC implicit.
     responseTypes: ['code', 'id_token token', 'none'],
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
-    enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'] },
+    enabledJWA: { idTokenSigningAlgValues: [...SIGNING_ALGS] },
     extraClientMetadata: { properties: EXTRA_CLIENT_METADATA },
     clientBasedCORS: (_ctx, origin, client) => clientExtras(client).allowedOrigins.includes(origin),
     pkce: {
@@ -131,7 +132,7 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
             audience: config.API_AUDIENCE,
             accessTokenFormat: 'jwt',
             accessTokenTTL: isFrontChannel(ctx) ? config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS : config.ACCESS_TOKEN_TTL_SECONDS,
-            jwt: { sign: { alg: client.idTokenSignedResponseAlg === 'RS256' ? 'RS256' : 'ES256' } },
+            jwt: { sign: { alg: isSigningAlg(client.idTokenSignedResponseAlg) ? client.idTokenSignedResponseAlg : DEFAULT_SIGNING_ALG } },
           };
         },
       },

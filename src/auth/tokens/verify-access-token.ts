@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
 import { listLiveKeys } from '../keys/signing-key-rows.js';
 import { isRevoked } from './revocation-rows.js';
+import { SIGNING_ALGS } from '../../contract/signing.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   client_id?: string;
@@ -33,7 +34,7 @@ export function createAccessTokenVerifier(deps: { knex: Knex; clock: Clock; conf
     const keys = await listLiveKeys(deps.knex, now);
     try {
       const { payload } = await jwtVerify<AccessTokenClaims>(token, createLocalJWKSet({ keys: keys.map((k) => k.public_jwk as JWK) }), {
-        algorithms: ['ES256', 'RS256'],
+        algorithms: [...SIGNING_ALGS],
         issuer: deps.config.PUBLIC_URL,
         audience: deps.config.API_AUDIENCE,
         typ: 'at+jwt',

@@ -10,6 +10,7 @@ import { loadSecrets } from '../../shared/secrets.js';
 import { createInProcessBus } from '../../shared/bus.js';
 import { systemClock } from '../../shared/clock.js';
 import { withDatabase } from './shared.js';
+import { isSigningAlg, SIGNING_ALGS } from '../../contract/signing.js';
 
 const list = (value: CommandContext['values'][string]): string[] =>
   Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
@@ -60,7 +61,7 @@ export const clientCreateCommand: Command = {
       maxRole = highestRole(values.scope.split(/[\s,]+/));
       if (!maxRole) throw new UsageError('--scope must name the highest role the client may get: guest, agent, bot or admin');
     }
-    if (values.alg !== undefined && values.alg !== 'ES256' && values.alg !== 'RS256') throw new UsageError('--alg must be ES256 or RS256');
+    if (values.alg !== undefined && !isSigningAlg(values.alg)) throw new UsageError(`--alg must be ${SIGNING_ALGS.join(' or ')}`);
     const created = await withDatabase(async (db, config) => service(db, config).create({
       name,
       type,
@@ -69,7 +70,7 @@ export const clientCreateCommand: Command = {
       allowed_origins: list(values.origin),
       ...(maxRole ? { max_role: maxRole } : {}),
       ...(type === 'service' || typeof values.org === 'string' ? { organization_id: await organizationId(db, values.org as string | undefined) } : {}),
-      ...(values.alg ? { signing_alg: values.alg as 'ES256' | 'RS256' } : {}),
+      ...(isSigningAlg(values.alg) ? { signing_alg: values.alg } : {}),
       ...(values['resource-server'] === true ? { resource_server: true } : {}),
     }));
     if (values.json) {

@@ -5,9 +5,9 @@ import { mailListCommand, mailShowCommand } from './mail.js';
 import { migrateCommand } from './migrate.js';
 import { orgCreateCommand } from './org.js';
 import { startCommand } from './start.js';
-import { userCreateCommand } from './user.js';
+import { userCreateCommand, userDisableCommand } from './user.js';
 
 /** Every `gatehouse` command; `gatehouse --help` lists them in this order. */
-export const commands: Command[] = [startCommand, migrateCommand, orgCreateCommand, userCreateCommand,
+export const commands: Command[] = [startCommand, migrateCommand, orgCreateCommand, userCreateCommand, userDisableCommand,
   clientCreateCommand, clientListCommand, clientRotateSecretCommand, clientDeleteCommand,
   keysRotateCommand, mailListCommand, mailShowCommand];

@@ -1,6 +1,9 @@
 import type { Command } from '../command.js';
 import { requireString, UsageError } from '../command.js';
-import { findOrganization, insertMembership, insertUser } from '../../db/accounts.js';
+import { findOrganization, findUserByEmail, insertMembership, insertUser } from '../../db/accounts.js';
+import { revokeEverythingOfUser } from '../../auth/grants/revoke-grant.js';
+import { createInProcessBus } from '../../shared/bus.js';
+import { systemClock } from '../../shared/clock.js';
 import { isRole, ROLES } from '../../contract/roles.js';
 import { hashPassword } from '../../shared/password.js';
 import { withDatabase } from './shared.js';
@@ -42,5 +45,29 @@ export const userCreateCommand: Command = {
       });
     });
     out(values.json ? JSON.stringify(user) : `created user ${user.id} (${user.email}) as ${user.role} in ${user.organization_id}`);
+  },
+};
+
+/**
+ * The operator's switch for an account (not an organization's: members are disabled per
+ * organization through the API): the user can no longer sign in anywhere, and every grant,
+ * session and token they hold stops at every gateway.
+ */
+export const userDisableCommand: Command = {
+  words: ['user', 'disable'],
+  summary: 'disable an account everywhere: no sign-in, every grant, session and token revoked',
+  usage: 'gatehouse user disable --email EMAIL [--json]',
+  options: { email: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ values, out }) {
+    const email = requireString(values, 'email');
+    const disabled = await withDatabase(async (db, config, bus) => {
+      const user = await findUserByEmail(db.knex, email);
+      if (!user) throw new UsageError(`no user with the email ${email}`);
+      await db.knex('users').where({ id: user.id }).update({ disabled_at: user.disabled_at ?? new Date() });
+      // Without a running server's bus, gateways find the revocation on their next reload (GATEWAY_REVOCATION_RESYNC_MS).
+      await revokeEverythingOfUser({ knex: db.knex, bus: bus ?? createInProcessBus(), clock: systemClock, config }, user.id);
+      return { id: user.id, email: user.email, disabled: true };
+    });
+    out(values.json ? JSON.stringify(disabled) : `disabled user ${disabled.id} (${disabled.email}); their tokens, grants and sessions are revoked`);
   },
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineOperation } from '../define.js';
 import { deleted, listQuery, nonEmptyPatch, role, text, timestamp } from '../schemas.js';
+import { SIGNING_ALGS } from '../signing.js';
 
 // OAuth clients (issue 3), managed by the organization's admins. A client registered here belongs
 // to the caller's organization; a client of another organization is `not_found`.
@@ -18,7 +19,7 @@ export const oauthClient = z.object({
   post_logout_redirect_uris: z.array(z.string()),
   allowed_origins: z.array(z.string()).describe('Browser origins allowed to call the API (SPAs).'),
   max_role: role.describe('The highest role scope this client is ever granted.'),
-  signing_alg: z.enum(['ES256', 'RS256']),
+  signing_alg: z.enum(SIGNING_ALGS),
   resource_server: z.boolean().describe('Confidential clients only: may introspect the access tokens of the organization (RFC 7662), not only its own.'),
   created_at: timestamp,
   updated_at: timestamp,
@@ -34,7 +35,7 @@ const editable = {
   post_logout_redirect_uris: uriList,
   allowed_origins: uriList,
   max_role: role,
-  signing_alg: z.enum(['ES256', 'RS256']),
+  signing_alg: z.enum(SIGNING_ALGS),
   resource_server: z.boolean(),
 };
 
@@ -57,7 +58,7 @@ export const clientOperations = [
       post_logout_redirect_uris: uriList.optional(),
       allowed_origins: uriList.optional(),
       max_role: role.optional(),
-      signing_alg: z.enum(['ES256', 'RS256']).optional(),
+      signing_alg: z.enum(SIGNING_ALGS).optional(),
       resource_server: z.boolean().optional(),
     }),
     response: oauthClientWithSecret,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Role } from '../../contract/roles.js';
 import { withDbErrors } from '../errors.js';
 import type { ClientType } from './client-types.js';
+import type { SigningAlg } from '../../contract/signing.js';
 
 export interface ClientRow {
   id: string;
@@ -13,7 +14,7 @@ export interface ClientRow {
   post_logout_redirect_uris: string[];
   allowed_origins: string[];
   max_role: Role;
-  signing_alg: 'ES256' | 'RS256';
+  signing_alg: SigningAlg;
   /** May introspect the tokens of its organization (issue 17); confidential clients only. */
   resource_server: boolean;
   created_at: Date;

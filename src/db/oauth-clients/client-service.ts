@@ -10,6 +10,7 @@ import { decryptString, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
 import { canBeResourceServer, CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
 import { redirectUriProblem } from './redirect-uris.js';
+import { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from '../../contract/signing.js';
 
 export interface ClientServiceDeps {
   knex: Knex;
@@ -27,7 +28,7 @@ const clientFields = {
   allowed_origins: z.array(z.string()).max(20),
   /** Highest role scope the client may be granted (issue 3: client ∩ request ∩ user's role). */
   max_role: z.enum(ROLES),
-  signing_alg: z.enum(['ES256', 'RS256']),
+  signing_alg: z.enum(SIGNING_ALGS),
 };
 
 export const createClientInput = z.object({
@@ -38,7 +39,7 @@ export const createClientInput = z.object({
   allowed_origins: clientFields.allowed_origins.default([]),
   max_role: clientFields.max_role.optional(),
   organization_id: z.uuid().nullable().optional(),
-  signing_alg: clientFields.signing_alg.default('ES256'),
+  signing_alg: clientFields.signing_alg.default(DEFAULT_SIGNING_ALG),
   /** Issue 17; no default here, so an update without it changes nothing (setResourceServer). */
   resource_server: z.boolean().optional(),
 });

@@ -1,4 +1,5 @@
 import type { Role } from '../../contract/roles.js';
+import type { SigningAlg } from '../../contract/signing.js';
 
 /**
  * - `web`: confidential server-side app, authorization code (+ PKCE) and refresh tokens;
@@ -29,7 +30,7 @@ export interface OAuthClient {
   allowedOrigins: string[];
   /** Highest role scope this client may be granted. */
   maxRole: Role;
-  signingAlg: 'ES256' | 'RS256';
+  signingAlg: SigningAlg;
   /** May introspect the access tokens of its organization, not only its own (issue 17). */
   resourceServer: boolean;
   createdAt: string;

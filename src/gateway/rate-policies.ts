@@ -1,6 +1,6 @@
 import { OAUTH_ROUTES, TOKEN_API_PATH } from '../contract/auth-routes.js';
 import type { Operation } from '../contract/operation.js';
-import type { Role } from '../contract/roles.js';
+import { ROLES, type Role } from '../contract/roles.js';
 import type { Config } from '../shared/config/index.js';
 import type { Caller } from './caller.js';
 import { rateCheck, type RateCheck } from './limit-rate.js';
@@ -25,13 +25,11 @@ function perKeyLimits(config: Config): Map<string, number> {
   return map;
 }
 
+/** The setting of each role's budget, by the role ladder (a caller without a role counts as a guest). */
+const roleLimitSetting = Object.fromEntries(ROLES.map((role) => [role, `RATE_LIMIT_${role.toUpperCase()}`])) as Record<Role, keyof Config>;
+
 function rolePoints(config: Config, role: Role | undefined): number {
-  switch (role) {
-    case 'admin': return config.RATE_LIMIT_ADMIN;
-    case 'bot': return config.RATE_LIMIT_BOT;
-    case 'agent': return config.RATE_LIMIT_AGENT;
-    default: return config.RATE_LIMIT_GUEST;
-  }
+  return config[roleLimitSetting[role ?? ROLES[0]]] as number;
 }
 
 // A caller's checks depend only on it, the operation's cost and the configuration: they are made

@@ -2,12 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROLES } from '../../src/contract/roles.js';
 import { ConfigError, describeConfig, loadConfig } from '../../src/shared/config/index.js';
 
 const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-config-'));
 const load = (env: Record<string, string>, configDir = emptyDir) => loadConfig({ env, configDir });
 
 describe('configuration', () => {
+  it('has a rate-limit budget for every role of the ladder (the gateway reads RATE_LIMIT_<ROLE>)', () => {
+    const config = load({}) as unknown as Record<string, unknown>;
+    expect(Object.fromEntries(ROLES.map((role) => [role, config[`RATE_LIMIT_${role.toUpperCase()}`]])))
+      .toEqual({ guest: 120, agent: 600, bot: 1200, admin: 1200 });
+  });
+
   it('has a documented default for every field', () => {
     const config = load({});
     expect(config.PORT).toBe(8080);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventBus } from '../shared/bus.js';
+import type { Config } from '../shared/config/index.js';
 
 /**
  * A revocation: every credential it names stops working at every gateway within a second.
@@ -29,6 +30,18 @@ const cutoffKinds = new Set<string>(CUTOFF_REVOCATION_KINDS);
 export const isCutoffKind = (kind: string): kind is CutoffRevocationKind => cutoffKinds.has(kind);
 
 export const REVOCATION_CHANNEL = 'revocations';
+
+/** The settings that bound how long any access token lives. */
+export type TokenLifetimes = Pick<Config, 'ACCESS_TOKEN_TTL_SECONDS' | 'IMPLICIT_ACCESS_TOKEN_TTL_SECONDS' | 'TIME_BASED_TOKEN_TTL_SECONDS'>;
+
+/**
+ * The one rule for how long a revocation is kept (issue 9): past the end of life of every access
+ * token it can affect (OAuth, implicit, first-party), plus a minute of clock skew. Refresh tokens,
+ * grants and API keys are also deleted or marked in the database, which outlives this.
+ */
+export function revocationLifetimeMs(config: TokenLifetimes): number {
+  return (Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS, config.TIME_BASED_TOKEN_TTL_SECONDS) + 60) * 1000;
+}
 
 interface RevocationRow {
   kind: Revocation['kind'];

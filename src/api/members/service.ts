@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { roleAllows, type Role } from '../../contract/roles.js';
 import { deleteGrantsOfMember, revokeApiKeysOfMember } from '../../db/member-credentials.js';
-import { membershipSubject, revoke, type Revocation } from '../../db/revocations.js';
+import { membershipSubject, revocationLifetimeMs, revoke, type Revocation } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { audit } from '../audit/service.js';
@@ -104,7 +104,7 @@ async function keepAnAdmin(trx: Knex, organizationId: string, userId: string): P
  */
 async function endMembershipCredentials(runtime: Runtime, trx: Knex, organizationId: string, userId: string): Promise<Revocation[]> {
   const now = runtime.clock.now();
-  const horizon = now + runtime.config.API_REVOCATION_HORIZON_HOURS * 3_600_000;
+  const horizon = now + revocationLifetimeMs(runtime.config);
   const keys = await revokeApiKeysOfMember(trx, organizationId, userId, new Date(now));
   const grants = await deleteGrantsOfMember(trx, organizationId, userId);
   return [
@@ -123,6 +123,6 @@ export async function revokeMembershipTokens(runtime: Runtime, organizationId: s
   const now = runtime.clock.now();
   await announce(runtime, [{
     kind: 'membership', subject: membershipSubject(organizationId, userId), notBefore: now,
-    expiresAt: now + runtime.config.API_REVOCATION_HORIZON_HOURS * 3_600_000,
+    expiresAt: now + revocationLifetimeMs(runtime.config),
   }]);
 }

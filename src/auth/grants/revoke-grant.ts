@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
-import { revoke } from '../../db/revocations.js';
+import { revocationLifetimeMs, revoke } from '../../db/revocations.js';
 import { deleteRowsOfGrant, deleteSessionsOfAccount, grantIdsOfAccount } from '../storage/oidc-rows.js';
 
 export interface RevocationDeps {
@@ -12,13 +12,6 @@ export interface RevocationDeps {
   config: Config;
 }
 
-/**
- * A revocation entry must outlive every access token it can affect; JWT access tokens are not
- * stored, so the gateway rejects them by `gid`/`sub` until their longest possible lifetime ends.
- */
-function revocationLifetimeMs(config: Config): number {
-  return (Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS) + 60) * 1000;
-}
 
 /** Publishes the revocation of a grant whose stored rows the provider already deleted. */
 export async function announceGrantRevoked(deps: RevocationDeps, grantId: string): Promise<void> {

@@ -1,19 +1,16 @@
 import type { Knex } from 'knex';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
-import type { Config } from '../../shared/config/index.js';
-import { revoke } from '../revocations.js';
+import { revocationLifetimeMs, revoke, type TokenLifetimes } from '../revocations.js';
 
 /** What stopping a client's tokens needs: the bus every gateway listens on, a clock, token lifetimes. */
 export interface ClientCutoffDeps {
   bus: EventBus;
   clock: Clock;
-  config: Pick<Config, 'ACCESS_TOKEN_TTL_SECONDS' | 'IMPLICIT_ACCESS_TOKEN_TTL_SECONDS'>;
+  config: TokenLifetimes;
 }
 
-// The cut-off must outlive every access token it can affect; a minute of clock skew on top.
-const lifetimeMs = (config: ClientCutoffDeps['config']) =>
-  (Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS) + 60) * 1000;
+const lifetimeMs = revocationLifetimeMs;
 
 /**
  * A deleted client (issue 17, finding 5): every token issued to it stops at every gateway and in

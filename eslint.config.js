@@ -38,16 +38,29 @@ function layers() {
     gateway: ['auth', 'api', 'webhooks', 'cli', 'views'],
     api: ['auth', 'gateway', 'webhooks', 'cli', 'views'],
     webhooks: ['auth', 'gateway', 'api', 'cli', 'views'],
+    cli: [],
   };
-  return Object.entries(forbidden).map(([layer, targets]) => ({
-    files: [`src/${layer}/**/*.ts`],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          regex: `^(\\.\\./)+(${targets.join('|')})/`,
-          message: `src/${layer} may not import from ${targets.join(', ')} (DESIGN.md "Repository layout": the direction of imports).`,
-        }],
-      }],
-    },
-  }));
+  // DESIGN.md "One write path": only domain/record-change.ts writes audit and outbox rows.
+  const writePath = 'src/domain/record-change.ts';
+  const writePathPatterns = [
+    { regex: '(^|/)db/audit-events\\.js$', importNames: ['insertAuditEvent'], message: 'Audit rows are written by recordChange (src/domain/record-change.ts) only.' },
+    { regex: '(^|/)(db/)?outbox\\.js$', message: 'Outbox rows are written by recordChange (src/domain/record-change.ts) only.' },
+  ];
+  const rule = (layer, targets, extra) => ['error', {
+    patterns: [
+      ...(targets.length > 0 ? [{
+        regex: `^(\\.\\./)+(${targets.join('|')})/`,
+        message: `src/${layer} may not import from ${targets.join(', ')} (DESIGN.md "Repository layout": the direction of imports).`,
+      }] : []),
+      ...extra,
+    ],
+  }];
+  return [
+    ...Object.entries(forbidden).map(([layer, targets]) => ({
+      files: [`src/${layer}/**/*.ts`],
+      ignores: layer === 'domain' ? [writePath] : [],
+      rules: { 'no-restricted-imports': rule(layer, targets, writePathPatterns) },
+    })),
+    { files: [writePath], rules: { 'no-restricted-imports': rule('domain', forbidden.domain, []) } },
+  ];
 }

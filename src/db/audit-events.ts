@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { jsonb } from './jsonb.js';
 
 export interface AuditRow {
   id: string;
@@ -13,11 +14,7 @@ export interface AuditRow {
   created_at: Date;
 }
 
-/**
- * The audit row of a change, in the change's own transaction. The resource API writes through
- * `api/audit/service.ts`; the auth server's pages that change an organization (accepting an
- * invitation) write the same row through `domain`.
- */
+/** The audit row of a change, in the change's own transaction. Only domain/record-change.ts calls this. */
 export async function insertAuditEvent(knex: Knex, event: Omit<AuditRow, 'id' | 'created_at'>): Promise<void> {
-  await knex('audit_events').insert({ ...event, changes: event.changes === null ? null : knex.raw('?::jsonb', [JSON.stringify(event.changes)]) });
+  await knex('audit_events').insert({ ...event, changes: event.changes === null ? null : jsonb(knex, event.changes) });
 }

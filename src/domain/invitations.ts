@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../contract/roles.js';
 import { activateUser, findUserByEmail, insertMembership, insertUser, type UserRow } from '../db/accounts.js';
-import { insertAuditEvent } from '../db/audit-events.js';
+import { recordChange } from './record-change.js';
 import { useEmailVerificationsOf } from '../db/email-verifications.js';
 import {
   findInvitationByTokenHash, isMember, joinExistingGroups, lockInvitationByTokenHash, markAccepted, type InvitationRow,
@@ -91,9 +91,8 @@ export async function acceptInvitation(
     await insertMembership(trx, { userId, organizationId: invitation.organization_id, role: invitation.role });
     await joinExistingGroups(trx, invitation.organization_id, userId, invitation.group_ids);
     await markAccepted(trx, invitation.id, userId, at);
-    await insertAuditEvent(trx, {
-      organization_id: invitation.organization_id, actor_id: userId, actor_kind: 'user', action: 'invitations.accept',
-      resource_type: 'invitation', resource_id: invitation.id, request_id: input.requestId, changes: null,
+    await recordChange(trx, { identity: { sub: userId, org: invitation.organization_id, kind: 'user' }, requestId: input.requestId }, {
+      action: 'invitations.accept', resourceType: 'invitation', resourceId: invitation.id,
     });
     return { organization_id: invitation.organization_id, user_id: userId, role: invitation.role };
   });

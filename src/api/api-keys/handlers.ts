@@ -4,7 +4,7 @@ import { findActiveMembershipRole } from '../../db/accounts.js';
 import { findApiKey, issueApiKey, markApiKeyRevoked, presentApiKey } from '../../db/api-keys.js';
 import { revoke } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
-import { audit } from '../audit/service.js';
+import { recordChange } from '../../domain/record-change.js';
 import { userCallerOf, type Caller, type Handler, type HandlerInput } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 import type { PageRequest } from '../shared/queries.js';
@@ -61,7 +61,7 @@ export const apiKeyHandlers: Record<string, Handler> = {
         { organizationId: identity.org, userId: identity.sub, creatorRole, name, scopes, expiresAt: expiresAt ? new Date(expiresAt) : undefined },
         { hashSecret: hashSecret(input), maxLifetimeDays: config.API_KEY_MAX_LIFETIME_DAYS, now: input.runtime.clock.now() },
       );
-      await audit(trx, caller, { action: 'api-keys.create', resourceType: 'api_key', resourceId: row.id, changes: { name, scopes: row.scopes, expires_at: row.expires_at } });
+      await recordChange(trx, caller, { action: 'api-keys.create', resourceType: 'api_key', resourceId: row.id, changes: { name, scopes: row.scopes, expires_at: row.expires_at } });
       return { data: { ...presentApiKey(row), key } };
     });
   },
@@ -72,7 +72,7 @@ export const apiKeyHandlers: Record<string, Handler> = {
     const now = input.runtime.clock.now();
     await input.knex.transaction(async (trx) => {
       await markApiKeyRevoked(trx, caller.identity.org, row.id, new Date(now));
-      await audit(trx, caller, { action: 'api-keys.delete', resourceType: 'api_key', resourceId: row.id });
+      await recordChange(trx, caller, { action: 'api-keys.delete', resourceType: 'api_key', resourceId: row.id });
     });
     // After the commit: the gateways drop the key within a second.
     const until = row.expires_at?.getTime() ?? now + input.runtime.config.API_KEY_MAX_LIFETIME_DAYS * 86_400_000;

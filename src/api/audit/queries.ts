@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditRow } from '../../db/audit-events.js';
 import { paginate, scopedTable, findScoped, type Page, type PageRequest } from '../shared/queries.js';
 
-export { insertAuditEvent, type AuditRow } from '../../db/audit-events.js';
+export type { AuditRow } from '../../db/audit-events.js';
 
 export interface AuditFilters {
   action?: string | undefined;

@@ -6,7 +6,7 @@ import { INVITATION_TOKEN_PREFIX, newLinkToken } from '../../domain/link-tokens.
 import { mailInvitation } from '../../domain/mails.js';
 import { AppError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { audit } from '../audit/service.js';
+import { recordChange } from '../../domain/record-change.js';
 import type { Caller } from '../handler.js';
 import { missingGroups } from '../organization-groups/queries.js';
 import { notFound } from '../shared/not-found.js';
@@ -51,7 +51,7 @@ export async function createInvitation(runtime: Runtime, caller: Caller, input: 
       publicUrl: runtime.config.PUBLIC_URL, to: invitation.email, organizationName: await organizationName(trx, org),
       role: invitation.role, token, expiresAt: invitation.expires_at,
     });
-    await audit(trx, caller, { action: 'invitations.create', resourceType: 'invitation', resourceId: invitation.id, changes: { ...input } });
+    await recordChange(trx, caller, { action: 'invitations.create', resourceType: 'invitation', resourceId: invitation.id, changes: { ...input } });
     return invitation;
   });
 }
@@ -73,7 +73,7 @@ export async function resendInvitation(runtime: Runtime, caller: Caller, id: str
       publicUrl: runtime.config.PUBLIC_URL, to: renewed.email, organizationName: await organizationName(trx, org),
       role: renewed.role, token, expiresAt,
     });
-    await audit(trx, caller, { action: 'invitations.resend', resourceType: 'invitation', resourceId: id });
+    await recordChange(trx, caller, { action: 'invitations.resend', resourceType: 'invitation', resourceId: id });
     return renewed;
   });
 }
@@ -81,7 +81,7 @@ export async function resendInvitation(runtime: Runtime, caller: Caller, id: str
 export async function withdrawInvitation(runtime: Runtime, caller: Caller, id: string): Promise<void> {
   await runtime.db.knex.transaction(async (trx) => {
     if (!(await deleteInvitation(trx, caller.identity.org, id))) throw notFound('invitation');
-    await audit(trx, caller, { action: 'invitations.delete', resourceType: 'invitation', resourceId: id });
+    await recordChange(trx, caller, { action: 'invitations.delete', resourceType: 'invitation', resourceId: id });
   });
 }
 

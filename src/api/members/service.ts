@@ -4,7 +4,7 @@ import { deleteGrantsOfMember, revokeApiKeysOfMember } from '../../db/member-cre
 import { membershipSubject, revocationLifetimeMs, revoke, type Revocation } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { audit } from '../audit/service.js';
+import { recordChange } from '../../domain/record-change.js';
 import type { Caller } from '../handler.js';
 import { missingGroups } from '../organization-groups/queries.js';
 import { notFound } from '../shared/not-found.js';
@@ -64,7 +64,7 @@ export async function changeMember(runtime: Runtime, caller: Caller, userId: str
       }
       await replaceMemberGroups(trx, org, userId, patch.group_ids);
     }
-    await audit(trx, caller, { action, resourceType: 'user', resourceId: userId, changes: { ...patch } });
+    await recordChange(trx, caller, { action, resourceType: 'user', resourceId: userId, changes: { ...patch } });
     if (demoted || disabled) revocations = await endMembershipCredentials(runtime, trx, org, userId);
     return (await findMember(trx, org, userId))!;
   });
@@ -83,7 +83,7 @@ export async function removeMember(runtime: Runtime, caller: Caller, userId: str
     const ended = await endMembershipCredentials(runtime, trx, org, userId);
     await deleteMembership(trx, org, userId);
     await deleteUserIfOrphaned(trx, userId);
-    await audit(trx, caller, { action, resourceType: 'user', resourceId: userId });
+    await recordChange(trx, caller, { action, resourceType: 'user', resourceId: userId });
     return ended;
   });
   await announce(runtime, revocations);

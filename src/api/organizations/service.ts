@@ -1,7 +1,7 @@
 import { insertMembership, insertOrganization } from '../../db/accounts.js';
 import { AppError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { audit } from '../audit/service.js';
+import { recordChange } from '../../domain/record-change.js';
 import type { Caller } from '../handler.js';
 import { memberUserIds } from '../members/queries.js';
 import { revokeMembershipTokens } from '../members/service.js';
@@ -19,7 +19,7 @@ export async function createOrganization(runtime: Runtime, caller: Caller, name:
     }
     const organization = await insertOrganization(trx, { name });
     await insertMembership(trx, { userId: caller.identity.sub, organizationId: organization.id, role: 'admin' });
-    await audit(trx, caller, {
+    await recordChange(trx, caller, {
       action: 'organizations.create', resourceType: 'organization', resourceId: organization.id, organizationId: organization.id, changes: { name },
     });
     return { ...organization, role: 'admin' as const };
@@ -43,7 +43,7 @@ export async function updateOrganization(runtime: Runtime, caller: Caller, id: s
   return runtime.db.knex.transaction(async (trx) => {
     if (!(await findOrganizationById(trx, id))) throw notFound('organization');
     await renameOrganization(trx, id, name);
-    await audit(trx, caller, { action: 'organizations.update', resourceType: 'organization', resourceId: id, changes: { name } });
+    await recordChange(trx, caller, { action: 'organizations.update', resourceType: 'organization', resourceId: id, changes: { name } });
     return { ...(await findOrganizationById(trx, id))!, role: caller.identity.role };
   });
 }
@@ -57,7 +57,7 @@ export async function removeOrganization(runtime: Runtime, caller: Caller, id: s
   const members = await runtime.db.knex.transaction(async (trx) => {
     const userIds = await memberUserIds(trx, id);
     if (!(await deleteOrganization(trx, id))) throw notFound('organization');
-    await audit(trx, caller, { action: 'organizations.delete', resourceType: 'organization', resourceId: id });
+    await recordChange(trx, caller, { action: 'organizations.delete', resourceType: 'organization', resourceId: id });
     return userIds;
   });
   for (const userId of members) await revokeMembershipTokens(runtime, id, userId);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { audit } from '../audit/service.js';
+import { recordChange } from '../../domain/record-change.js';
 import { callerOf, type Caller, type Handler } from '../handler.js';
 import { notFound } from './not-found.js';
 import { deleteScoped, findScoped, insertScoped, jsonb, paginate, scopedTable, updateScoped, type PageRequest } from './queries.js';
@@ -66,7 +66,7 @@ export function crudHandlers<Row extends { id: string }>(spec: CrudSpec<Row>): R
       const row = await input.knex.transaction(async (trx) => {
         const values = spec.prepare ? await spec.prepare(trx, caller, input.body) : input.body;
         const inserted = await insertScoped<Row>(trx, table, { ...toColumns(trx, values), organization_id: caller.identity.org });
-        await audit(trx, caller, { action: `${prefix}.create`, resourceType: resource, resourceId: inserted.id, changes: input.body });
+        await recordChange(trx, caller, { action: `${prefix}.create`, resourceType: resource, resourceId: inserted.id, changes: input.body });
         return (await load(trx, caller.identity.org, inserted.id))!;
       });
       return { data: spec.present(row) };
@@ -80,7 +80,7 @@ export function crudHandlers<Row extends { id: string }>(spec: CrudSpec<Row>): R
         if (!existing) throw notFound(resource);
         const values = spec.prepare ? await spec.prepare(trx, caller, input.body, existing) : input.body;
         await updateScoped<Row>(trx, table, caller.identity.org, id, toColumns(trx, values));
-        await audit(trx, caller, { action: `${prefix}.update`, resourceType: resource, resourceId: id, changes: input.body });
+        await recordChange(trx, caller, { action: `${prefix}.update`, resourceType: resource, resourceId: id, changes: input.body });
         return (await load(trx, caller.identity.org, id))!;
       });
       return { data: spec.present(row) };
@@ -91,7 +91,7 @@ export function crudHandlers<Row extends { id: string }>(spec: CrudSpec<Row>): R
       const id = input.params.id as string;
       await input.knex.transaction(async (trx) => {
         if (!(await deleteScoped(trx, table, caller.identity.org, id))) throw notFound(resource);
-        await audit(trx, caller, { action: `${prefix}.delete`, resourceType: resource, resourceId: id });
+        await recordChange(trx, caller, { action: `${prefix}.delete`, resourceType: resource, resourceId: id });
       });
       return { data: { id, deleted: true } };
     },

@@ -79,7 +79,4 @@ export async function deleteScoped(knex: Knex, table: string, organizationId: st
   return rows.length === 1;
 }
 
-/** JSON for a jsonb column: knex would send a JS array as a Postgres array literal. */
-export function jsonb(knex: Knex, value: unknown): Knex.Raw {
-  return knex.raw('?::jsonb', [JSON.stringify(value)]);
-}
+export { jsonb } from '../../db/jsonb.js';

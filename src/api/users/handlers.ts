@@ -3,7 +3,7 @@ import type { Role } from '../../contract/roles.js';
 import { findOrganization } from '../../db/accounts.js';
 import { sendActivation } from '../../domain/accounts.js';
 import { AppError } from '../../shared/errors.js';
-import { audit } from '../audit/service.js';
+import { recordChange } from '../../domain/record-change.js';
 import { callerOf, userCallerOf, type Handler } from '../handler.js';
 import { presentUser } from '../members/present.js';
 import { memberHandlersAs } from '../members/handlers.js';
@@ -45,7 +45,7 @@ export const userHandlers: Record<string, Handler> = {
         organizationName: await organizationName(trx, caller.identity.org),
         expiresAt: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),
       });
-      await audit(trx, caller, { action: 'users.create', resourceType: 'user', resourceId: id, changes: { ...body } });
+      await recordChange(trx, caller, { action: 'users.create', resourceType: 'user', resourceId: id, changes: { ...body } });
       return (await findMember(trx, caller.identity.org, id))!;
     });
     return { data: presentUser(row) };
@@ -63,7 +63,7 @@ export const userHandlers: Record<string, Handler> = {
         organizationName: await organizationName(trx, caller.identity.org),
         expiresAt: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),
       });
-      await audit(trx, caller, { action: 'users.activation.resend', resourceType: 'user', resourceId: member.id });
+      await recordChange(trx, caller, { action: 'users.activation.resend', resourceType: 'user', resourceId: member.id });
       return member;
     });
     return { data: presentUser(row) };

@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import type { EventType } from '../contract/events.js';
+import { insertAuditEvent } from '../db/audit-events.js';
+import { insertOutboxEvents } from '../db/outbox.js';
+
+/**
+ * The one write path's record (DESIGN.md "One write path"): every create, update and delete
+ * calls this inside its own transaction, after writing the change, so the audit row and the
+ * outbox events commit with the change or not at all. Nothing else writes either table (a lint
+ * rule keeps it so).
+ */
+export interface Actor {
+  identity: { sub: string; org: string; kind: string };
+  requestId: string;
+}
+
+export interface Change {
+  /** The operation, e.g. `contacts.update`. */
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  /** Defaults to the actor's organization. */
+  organizationId?: string | undefined;
+  /** The fields the request set (never secrets). */
+  changes?: Record<string, unknown> | undefined;
+  /** What subscribers hear of it: the resource as the API returns it. */
+  events?: readonly { type: EventType; data: Record<string, unknown> }[] | undefined;
+}
+
+export async function recordChange(trx: Knex, actor: Actor, change: Change): Promise<void> {
+  const organizationId = change.organizationId ?? actor.identity.org;
+  await insertAuditEvent(trx, {
+    organization_id: organizationId,
+    actor_id: actor.identity.sub,
+    actor_kind: actor.identity.kind,
+    action: change.action,
+    resource_type: change.resourceType,
+    resource_id: change.resourceId,
+    request_id: actor.requestId,
+    changes: change.changes ?? null,
+  });
+  await insertOutboxEvents(trx, (change.events ?? []).map((event) => ({
+    organization_id: organizationId,
+    type: event.type,
+    actor_type: actor.identity.kind,
+    actor_id: actor.identity.sub,
+    resource_type: change.resourceType,
+    resource_id: change.resourceId,
+    data: event.data,
+    changes: change.changes ?? null,
+    request_id: actor.requestId,
+  })));
+}

@@ -1,10 +1,19 @@
 import type { Middleware } from 'koa';
+import { z } from 'zod';
+import type { Operation } from '../../contract/operation.js';
+import { fieldErrors } from '../../contract/field-errors.js';
 import type { Handler } from '../handler.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { AppError } from '../../shared/errors.js';
 
-/** Runs the operation's handler and writes the `{"ok":true,…}` envelope (seed 000). */
+/**
+ * Runs the operation's handler and writes the `{"ok":true,…}` envelope (seed 000). Outside
+ * production every answer is parsed with the operation's documented response schema first, so
+ * the whole test suite checks the OpenAPI document against what the handlers really answer
+ * (issue 9); a mismatch is a 500 naming the fields, never a silent drift.
+ */
 export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler>): Middleware {
+  const checkResponses = runtime.config.NODE_ENV !== 'production';
   return async function dispatchStep(ctx) {
     const call = ctx.state.call;
     const handler = handlers.get(call.operation.name);
@@ -19,6 +28,7 @@ export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler
       query: call.query,
       body: call.body,
     });
+    if (checkResponses && !('raw' in result)) checkResponse(call.operation, result.data);
     ctx.status = call.operation.successStatus ?? 200;
     if ('raw' in result) {
       ctx.body = result.raw;
@@ -26,4 +36,13 @@ export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler
     }
     ctx.body = call.operation.list ? { ok: true, data: result.data, next_cursor: result.next_cursor ?? null } : { ok: true, data: result.data };
   };
+}
+
+function checkResponse(operation: Operation, data: unknown): void {
+  if (!operation.response) return;
+  const schema = operation.list ? z.array(operation.response) : operation.response;
+  const result = schema.safeParse(data);
+  if (result.success) return;
+  const fields = fieldErrors(result.error).slice(0, 5).map(({ field, message }) => `${field}: ${message}`);
+  throw new Error(`${operation.name} answered outside its documented response schema: ${fields.join('; ')}`);
 }

@@ -5,7 +5,8 @@ type Draft = Omit<Operation, 'cost' | 'bodyLimit'> & Partial<Pick<Operation, 'co
 
 /**
  * Fills the defaults every row would repeat: reads cost 1 point, writes 2; a body of 16 KiB for
- * writes, 4 KiB (RPC arguments) otherwise; creations answer 201.
+ * writes, 4 KiB (RPC arguments) otherwise. The success status is the row's own (`successStatus`,
+ * 200 when absent), never guessed from its name.
  */
 export function defineOperation(draft: Draft): Operation {
   const writes = draft.method !== 'GET';
@@ -13,6 +14,5 @@ export function defineOperation(draft: Draft): Operation {
     ...draft,
     cost: draft.cost ?? (writes ? 2 : 1),
     bodyLimit: draft.bodyLimit ?? (draft.body ? DEFAULT_BODY : SMALL_BODY),
-    ...(draft.method === 'POST' && draft.name.endsWith('.create') ? { successStatus: draft.successStatus ?? 201 } : {}),
   });
 }

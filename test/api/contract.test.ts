@@ -3,6 +3,13 @@ import { findOperationByName, isAllowed, lowestRole, operations, routes } from '
 
 // The contract table itself: the invariants the gateway, the resource API and the docs rely on.
 describe('the contract', () => {
+  it('answers 201 exactly where a row says so: the creations', () => {
+    expect(operations.filter((operation) => operation.successStatus === 201).map((operation) => operation.name).sort()).toEqual([
+      'api-keys.create', 'clients.create', 'contacts.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
+      'knowledgeItems.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'users.create',
+    ]);
+  });
+
   it('names every operation once and gives each method + path one operation', () => {
     const names = operations.map((operation) => operation.name);
     expect(new Set(names).size).toBe(names.length);

@@ -32,7 +32,7 @@ export const apiKeyOperations = [
     description: 'Fetch one of your API keys (admins: any key of the organization).', params: idParams, response: apiKey,
   }),
   defineOperation({
-    name: 'api-keys.create', method: 'POST', path: '/api-keys', role: 'guest', tag: 'api-keys',
+    name: 'api-keys.create', method: 'POST', path: '/api-keys', successStatus: 201, role: 'guest', tag: 'api-keys',
     description: 'Create an API key with role scopes no wider than your role and than the token making the request; the secret is in this response only. Needs a first-party credential (a token from POST /v2/auth/token): an OAuth app\'s token, a service client or an API key gets 403 `first_party_required`.',
     body: z.strictObject({
       name: text(100),

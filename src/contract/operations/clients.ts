@@ -49,7 +49,7 @@ export const clientOperations = [
     description: 'Fetch one OAuth client.', params: clientParams, response: oauthClient,
   }),
   defineOperation({
-    name: 'clients.create', method: 'POST', path: '/clients', role: 'admin', tag: 'clients',
+    name: 'clients.create', method: 'POST', path: '/clients', successStatus: 201, role: 'admin', tag: 'clients',
     description: 'Register an OAuth client; a confidential client\'s secret is in this response only.',
     body: z.strictObject({
       ...editable,

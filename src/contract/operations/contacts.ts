@@ -41,7 +41,7 @@ export const contactOperations = [
     description: 'Fetch one contact.', params: idParams, response: contact,
   }),
   defineOperation({
-    name: 'contacts.create', method: 'POST', path: '/contacts', role: 'bot', tag: 'contacts',
+    name: 'contacts.create', method: 'POST', path: '/contacts', successStatus: 201, role: 'bot', tag: 'contacts',
     description: 'Create a contact.', body: z.strictObject(fields), response: contact,
   }),
   defineOperation({

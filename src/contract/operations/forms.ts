@@ -56,7 +56,7 @@ export const formOperations = [
     description: 'Fetch one form.', params: idParams, response: form,
   }),
   defineOperation({
-    name: 'forms.create', method: 'POST', path: '/forms', role: 'bot', tag: 'forms', bodyLimit: 64 * 1024,
+    name: 'forms.create', method: 'POST', path: '/forms', successStatus: 201, role: 'bot', tag: 'forms', bodyLimit: 64 * 1024,
     description: 'Create a form with its fields.', body: z.strictObject(fields), response: form,
   }),
   defineOperation({

@@ -34,7 +34,7 @@ export const invitationOperations = [
     description: 'Fetch one invitation.', params: idParams, response: invitation,
   }),
   defineOperation({
-    name: 'invitations.create', method: 'POST', path: '/invitations', role: 'admin', tag: 'invitations',
+    name: 'invitations.create', method: 'POST', path: '/invitations', successStatus: 201, role: 'admin', tag: 'invitations',
     description: 'Invite an email address with a role. The single-use link is mailed to that address, never returned here.',
     body: z.strictObject({ email, role, group_ids: groupIds.optional() }),
     response: invitation,

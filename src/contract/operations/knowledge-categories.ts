@@ -30,7 +30,7 @@ export const knowledgeCategoryOperations = [
     description: 'Fetch one category.', params: idParams, response: knowledgeCategory,
   }),
   defineOperation({
-    name: 'knowledgeCategories.create', method: 'POST', path: '/knowledge-categories', role: 'agent', tag: 'knowledge categories',
+    name: 'knowledgeCategories.create', method: 'POST', path: '/knowledge-categories', successStatus: 201, role: 'agent', tag: 'knowledge categories',
     description: 'Create a category; names are unique in the organization.', body: z.strictObject(fields), response: knowledgeCategory,
   }),
   defineOperation({

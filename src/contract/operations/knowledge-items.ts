@@ -39,7 +39,7 @@ export const knowledgeItemOperations = [
     description: 'Fetch one article.', params: idParams, response: knowledgeItem,
   }),
   defineOperation({
-    name: 'knowledgeItems.create', method: 'POST', path: '/knowledge-items', role: 'agent', tag: 'knowledge items', bodyLimit: LARGE_BODY,
+    name: 'knowledgeItems.create', method: 'POST', path: '/knowledge-items', successStatus: 201, role: 'agent', tag: 'knowledge items', bodyLimit: LARGE_BODY,
     description: 'Create an article (a draft unless `status` says published).', body: z.strictObject(fields), response: knowledgeItem,
   }),
   defineOperation({

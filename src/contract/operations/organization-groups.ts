@@ -26,7 +26,7 @@ export const organizationGroupOperations = [
     description: 'Fetch one group.', params: idParams, response: organizationGroup,
   }),
   defineOperation({
-    name: 'organizationGroups.create', method: 'POST', path: '/organization-groups', role: 'admin', tag: 'organization groups',
+    name: 'organizationGroups.create', method: 'POST', path: '/organization-groups', successStatus: 201, role: 'admin', tag: 'organization groups',
     description: 'Create a group; names are unique in the organization.', body: z.strictObject(fields), response: organizationGroup,
   }),
   defineOperation({

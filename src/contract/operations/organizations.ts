@@ -26,7 +26,7 @@ export const organizationOperations = [
     description: 'Fetch the organization the token is for.', params: idParams, response: organization,
   }),
   defineOperation({
-    name: 'organizations.create', method: 'POST', path: '/organizations', role: 'admin', tag: 'organizations',
+    name: 'organizations.create', method: 'POST', path: '/organizations', successStatus: 201, role: 'admin', tag: 'organizations',
     description: 'Create an organization; the caller becomes its admin.',
     body: z.strictObject(fields), response: organization,
   }),

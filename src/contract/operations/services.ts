@@ -32,7 +32,7 @@ export const serviceOperations = [
     description: 'Fetch one service.', params: idParams, response: service,
   }),
   defineOperation({
-    name: 'services.create', method: 'POST', path: '/services', role: 'admin', tag: 'services',
+    name: 'services.create', method: 'POST', path: '/services', successStatus: 201, role: 'admin', tag: 'services',
     description: 'Create a service.', body: z.strictObject(fields), response: service,
   }),
   defineOperation({

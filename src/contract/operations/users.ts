@@ -44,7 +44,7 @@ export const userOperations = [
     description: 'Fetch a user of the organization (any role may fetch itself).', params: idParams, response: user,
   }),
   defineOperation({
-    name: 'users.create', method: 'POST', path: '/users', role: 'admin', tag: 'users',
+    name: 'users.create', method: 'POST', path: '/users', successStatus: 201, role: 'admin', tag: 'users',
     description:
       'Create a user with a role in the organization. The account is pending (`email_verified: false`) and cannot sign in until its owner opens the activation link mailed to the address and chooses a password; ' +
       'nobody sets a password for someone else. A bot is no exception: whoever reads the bot address\'s mail activates it.',

@@ -11,7 +11,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
   'organizations.update': { name: 'Acme Customer Care' },
   'organizationGroups.create': { name: 'Billing', description: 'Invoices, refunds and payment questions' },
   'organizationGroups.update': { description: 'Invoices and refunds' },
-  'users.me.update': { name: 'Ann Smith' },
+  'users.updateMe': { name: 'Ann Smith' },
   'users.create': { email: 'freddy-bot@acme.example', name: 'Freddy', role: 'bot', is_bot: true },
   'users.update': { role: 'agent' },
   'members.update': { role: 'agent', group_ids: [GROUP_ID] },
@@ -27,7 +27,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
   'forms.update': { description: 'Asked before a chat starts' },
   'services.create': { name: 'Premium support', description: 'Answers within an hour', group_id: GROUP_ID, active: true },
   'services.update': { active: false },
-  'api-keys.create': { name: 'CRM sync', scopes: ['agent'], expiresAt: '2027-06-30T00:00:00Z' },
+  'apiKeys.create': { name: 'CRM sync', scopes: ['agent'], expiresAt: '2027-06-30T00:00:00Z' },
   'clients.create': { name: 'My CRM', type: 'web', redirect_uris: ['https://crm.example.com/callback'], max_role: 'agent' },
   'clients.update': { name: 'My CRM (production)' },
 };

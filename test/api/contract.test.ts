@@ -3,9 +3,13 @@ import { findOperationByName, isAllowed, lowestRole, operations, routes } from '
 
 // The contract table itself: the invariants the gateway, the resource API and the docs rely on.
 describe('the contract', () => {
+  it('names operations resource.verb in camelCase, so RPC methods read alike (apiKeys.list, clients.rotateSecret)', () => {
+    expect(operations.map((operation) => operation.name).filter((name) => !/^[a-z][A-Za-z]*\.[a-z][A-Za-z]*$/.test(name))).toEqual([]);
+  });
+
   it('answers 201 exactly where a row says so: the creations', () => {
     expect(operations.filter((operation) => operation.successStatus === 201).map((operation) => operation.name).sort()).toEqual([
-      'api-keys.create', 'clients.create', 'contacts.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
+      'apiKeys.create', 'clients.create', 'contacts.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
       'knowledgeItems.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'users.create',
     ]);
   });
@@ -32,10 +36,10 @@ describe('the contract', () => {
   it('matches REST (versioned or not), RPC, literal segments before parameters, and 405s', () => {
     const id = '0b5e2d8e-4a2f-4b4e-9d5c-2f0d9a1b2c3d';
     const cases: Array<[string, string, string, unknown]> = [
-      ['GET', '/v2/users/me', 'users.me', {}],
-      ['GET', '/users/me/', 'users.me', {}],
+      ['GET', '/v2/users/me', 'users.fetchMe', {}],
+      ['GET', '/users/me/', 'users.fetchMe', {}],
       ['GET', `/v2/users/${id}`, 'users.fetch', { id }],
-      ['PATCH', '/users/me', 'users.me.update', {}],
+      ['PATCH', '/users/me', 'users.updateMe', {}],
       ['POST', '/invitations/accept', 'invitations.accept', {}],
       ['POST', '/v1/contacts.create', 'contacts.create', {}],
       ['GET', '/health', 'health.check', {}],

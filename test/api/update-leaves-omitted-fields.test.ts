@@ -156,7 +156,7 @@ const fixtures: Record<string, UpdateFixture> = {
     },
     changes: (_tenant, { groups }) => ({ name: `Migration ${unique()}`, description: 'Moving in', group_id: groups[1], active: true }),
   },
-  'users.me.update': {
+  'users.updateMe': {
     async create(api, tenant) {
       const admin = tenant.identity('admin');
       const user = await created(api, admin, '/v2/users', { email: `self-${unique()}@example.test`, name: 'Sam Self', role: 'bot' });

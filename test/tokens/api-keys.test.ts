@@ -247,7 +247,7 @@ describe('API keys need a first-party credential (issue 17, finding 6)', () => {
       const refused = await call(gatehouse.url, 'POST', path, { token: tokens.access_token, body });
       expect([refused.status, refused.body.ok, refused.body.error], path).toEqual([403, false, 'first_party_required']);
     }
-    const rpc = await call(gatehouse.url, 'POST', '/v1/api-keys.create', { token: tokens.access_token, body });
+    const rpc = await call(gatehouse.url, 'POST', '/v1/apiKeys.create', { token: tokens.access_token, body });
     expect([rpc.status, rpc.body.error]).toEqual([403, 'first_party_required']);
     expect(Number((await gatehouse.runtime.db.knex('api_keys').count({ n: '*' }))[0]!.n)).toBe(before);
   });

@@ -20,13 +20,13 @@ async function visibleKey(input: HandlerInput, caller: Caller) {
 }
 
 export const apiKeyHandlers: Record<string, Handler> = {
-  async 'api-keys.list'(input) {
+  async 'apiKeys.list'(input) {
     const { identity } = userCallerOf(input);
     const page = await listKeys(input.knex, { organizationId: identity.org, userId: identity.sub, includeRevoked: false }, input.query as unknown as PageRequest);
     return { data: page.rows.map(presentApiKey), next_cursor: page.nextCursor };
   },
 
-  async 'organization-api-keys.list'(input) {
+  async 'organizationApiKeys.list'(input) {
     const { identity } = userCallerOf(input);
     const page = await listKeys(
       input.knex,
@@ -36,11 +36,11 @@ export const apiKeyHandlers: Record<string, Handler> = {
     return { data: page.rows.map(presentApiKey), next_cursor: page.nextCursor };
   },
 
-  async 'api-keys.fetch'(input) {
+  async 'apiKeys.fetch'(input) {
     return { data: presentApiKey(await visibleKey(input, userCallerOf(input))) };
   },
 
-  async 'api-keys.create'(input) {
+  async 'apiKeys.create'(input) {
     const caller = userCallerOf(input);
     const { identity } = caller;
     // Issue 17, finding 6: a key outlives any OAuth grant (up to API_KEY_MAX_LIFETIME_DAYS), so a
@@ -61,18 +61,18 @@ export const apiKeyHandlers: Record<string, Handler> = {
         { organizationId: identity.org, userId: identity.sub, creatorRole, name, scopes, expiresAt: expiresAt ? new Date(expiresAt) : undefined },
         { hashSecret: hashSecret(input), maxLifetimeDays: config.API_KEY_MAX_LIFETIME_DAYS, now: input.runtime.clock.now() },
       );
-      await recordChange(trx, caller, { action: 'api-keys.create', resourceType: 'api_key', resourceId: row.id, changes: { name, scopes: row.scopes, expires_at: row.expires_at } });
+      await recordChange(trx, caller, { action: 'apiKeys.create', resourceType: 'api_key', resourceId: row.id, changes: { name, scopes: row.scopes, expires_at: row.expires_at } });
       return { data: { ...presentApiKey(row), key } };
     });
   },
 
-  async 'api-keys.delete'(input) {
+  async 'apiKeys.delete'(input) {
     const caller = userCallerOf(input);
     const row = await visibleKey(input, caller);
     const now = input.runtime.clock.now();
     await input.knex.transaction(async (trx) => {
       await markApiKeyRevoked(trx, caller.identity.org, row.id, new Date(now));
-      await recordChange(trx, caller, { action: 'api-keys.delete', resourceType: 'api_key', resourceId: row.id });
+      await recordChange(trx, caller, { action: 'apiKeys.delete', resourceType: 'api_key', resourceId: row.id });
     });
     // After the commit: the gateways drop the key within a second.
     const until = row.expires_at?.getTime() ?? now + input.runtime.config.API_KEY_MAX_LIFETIME_DAYS * 86_400_000;

@@ -82,7 +82,7 @@ export const clientHandlers: Record<string, Handler> = {
     return { data: { id: client.id, deleted: true } };
   },
 
-  async 'clients.rotate-secret'(input) {
+  async 'clients.rotateSecret'(input) {
     const client = await ownClient(input);
     const rotated = await clients(input).rotateSecret(client.id);
     return { data: { client_id: client.id, client_secret: rotated.clientSecret } };

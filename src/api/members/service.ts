@@ -25,7 +25,7 @@ function refuse(field: string, message: string): AppError {
 }
 
 /**
- * Rules of a change to a member (users.update, users.me.update, members.update):
+ * Rules of a change to a member (users.update, users.updateMe, members.update):
  * - a caller below admin reaches here only through the self rule and may change its name only:
  *   never its own role or status (seed 001 "(self)");
  * - the name belongs to the user's global profile: only the user changes it, an admin of one of

@@ -15,13 +15,13 @@ import { emailTaken, insertMemberUser } from './queries.js';
 // Seed 001 "users": the organization's users. `/users/me` and the self rule act on the caller.
 export const userHandlers: Record<string, Handler> = {
   ...memberHandlersAs('users', presentUser, 'user'),
-  async 'users.me'(input) {
+  async 'users.fetchMe'(input) {
     const { identity } = userCallerOf(input);
     const row = await findMember(input.knex, identity.org, identity.sub);
     if (!row) throw notFound('user');
     return { data: presentUser(row) };
   },
-  async 'users.me.update'(input) {
+  async 'users.updateMe'(input) {
     const caller = userCallerOf(input);
     const row = await changeMember(input.runtime, caller, caller.identity.sub, input.body as MemberPatch, 'users.update');
     return { data: presentUser(row) };
@@ -50,7 +50,7 @@ export const userHandlers: Record<string, Handler> = {
     });
     return { data: presentUser(row) };
   },
-  async 'users.activation.resend'(input) {
+  async 'users.resendActivation'(input) {
     const caller = callerOf(input);
     const { runtime } = input;
     const row = await input.knex.transaction(async (trx) => {
@@ -63,7 +63,7 @@ export const userHandlers: Record<string, Handler> = {
         organizationName: await organizationName(trx, caller.identity.org),
         expiresAt: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),
       });
-      await recordChange(trx, caller, { action: 'users.activation.resend', resourceType: 'user', resourceId: member.id });
+      await recordChange(trx, caller, { action: 'users.resendActivation', resourceType: 'user', resourceId: member.id });
       return member;
     });
     return { data: presentUser(row) };

@@ -24,15 +24,15 @@ export const createdApiKey = apiKey.extend({
 
 export const apiKeyOperations = [
   defineOperation({
-    name: 'api-keys.list', method: 'GET', path: '/api-keys', role: 'guest', tag: 'api-keys', list: true,
+    name: 'apiKeys.list', method: 'GET', path: '/api-keys', role: 'guest', tag: 'api-keys', list: true,
     description: 'List your own API keys.', query: listQuery({}), response: apiKey,
   }),
   defineOperation({
-    name: 'api-keys.fetch', method: 'GET', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
+    name: 'apiKeys.fetch', method: 'GET', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
     description: 'Fetch one of your API keys (admins: any key of the organization).', params: idParams, response: apiKey,
   }),
   defineOperation({
-    name: 'api-keys.create', method: 'POST', path: '/api-keys', successStatus: 201, role: 'guest', tag: 'api-keys',
+    name: 'apiKeys.create', method: 'POST', path: '/api-keys', successStatus: 201, role: 'guest', tag: 'api-keys',
     description: 'Create an API key with role scopes no wider than your role and than the token making the request; the secret is in this response only. Needs a first-party credential (a token from POST /v2/auth/token): an OAuth app\'s token, a service client or an API key gets 403 `first_party_required`.',
     body: z.strictObject({
       name: text(100),
@@ -42,12 +42,12 @@ export const apiKeyOperations = [
     response: createdApiKey,
   }),
   defineOperation({
-    name: 'api-keys.delete', method: 'DELETE', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
+    name: 'apiKeys.delete', method: 'DELETE', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
     description: 'Revoke one of your API keys (admins: any key of the organization); every gateway refuses it within a second.',
     params: idParams, response: deleted,
   }),
   defineOperation({
-    name: 'organization-api-keys.list', method: 'GET', path: '/organization/api-keys', role: 'admin', tag: 'api-keys', list: true,
+    name: 'organizationApiKeys.list', method: 'GET', path: '/organization/api-keys', role: 'admin', tag: 'api-keys', list: true,
     description: 'List every API key of the organization, optionally of one user.',
     query: listQuery({ user_id: id.optional(), include_revoked: z.enum(['true', 'false']).optional() }), response: apiKey,
   }),

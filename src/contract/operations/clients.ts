@@ -74,7 +74,7 @@ export const clientOperations = [
     response: deleted.extend({ id: clientId }),
   }),
   defineOperation({
-    name: 'clients.rotate-secret', method: 'POST', path: '/clients/{id}/secret', role: 'admin', tag: 'clients',
+    name: 'clients.rotateSecret', method: 'POST', path: '/clients/{id}/secret', role: 'admin', tag: 'clients',
     description: 'Give a confidential client a new secret (shown once); the old one stops working at once.',
     params: clientParams, response: z.object({ client_id: clientId, client_secret: z.string() }),
   }),

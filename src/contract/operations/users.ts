@@ -32,11 +32,11 @@ export const userOperations = [
     response: user,
   }),
   defineOperation({
-    name: 'users.me', method: 'GET', path: '/users/me', role: 'guest', tag: 'users',
+    name: 'users.fetchMe', method: 'GET', path: '/users/me', role: 'guest', tag: 'users',
     description: "Fetch the caller's own user.", response: user,
   }),
   defineOperation({
-    name: 'users.me.update', method: 'PATCH', path: '/users/me', role: 'guest', tag: 'users',
+    name: 'users.updateMe', method: 'PATCH', path: '/users/me', role: 'guest', tag: 'users',
     description: "Update the caller's own user (not its role).", body: nonEmptyPatch(selfFields), response: user,
   }),
   defineOperation({
@@ -57,7 +57,7 @@ export const userOperations = [
     response: user,
   }),
   defineOperation({
-    name: 'users.activation.resend', method: 'POST', path: '/users/{id}/activation', role: 'admin', tag: 'users',
+    name: 'users.resendActivation', method: 'POST', path: '/users/{id}/activation', role: 'admin', tag: 'users',
     description: 'Mail a new activation link to a pending user of the organization (earlier links keep working until they expire or one is used).',
     params: idParams, response: user,
   }),

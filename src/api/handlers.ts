@@ -14,22 +14,35 @@ import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
 import { userHandlers } from './users/handlers.js';
 
-/** Operation name → handler. Every contract operation the resource API serves is here. */
-export const handlers: ReadonlyMap<string, Handler> = new Map(
-  Object.entries({
-    ...healthHandlers,
-    ...organizationHandlers,
-    ...organizationGroupHandlers,
-    ...userHandlers,
-    ...memberHandlers,
-    ...invitationHandlers,
-    ...contactHandlers,
-    ...knowledgeCategoryHandlers,
-    ...knowledgeItemHandlers,
-    ...formHandlers,
-    ...serviceHandlers,
-    ...auditHandlers,
-    ...apiKeyHandlers,
-    ...clientHandlers,
-  }),
-);
+const groups: readonly Record<string, Handler>[] = [
+  healthHandlers,
+  organizationHandlers,
+  organizationGroupHandlers,
+  userHandlers,
+  memberHandlers,
+  invitationHandlers,
+  contactHandlers,
+  knowledgeCategoryHandlers,
+  knowledgeItemHandlers,
+  formHandlers,
+  serviceHandlers,
+  auditHandlers,
+  apiKeyHandlers,
+  clientHandlers,
+];
+
+/**
+ * Operation name → handler. Every contract operation the resource API serves is here, once: two
+ * groups binding one name is a mistake caught when this module loads, not a silent override
+ * (test/api/contract.test.ts checks the names against the contract).
+ */
+export const handlers: ReadonlyMap<string, Handler> = (() => {
+  const map = new Map<string, Handler>();
+  for (const group of groups) {
+    for (const [name, handler] of Object.entries(group)) {
+      if (map.has(name)) throw new Error(`two handlers for the operation ${name}`);
+      map.set(name, handler);
+    }
+  }
+  return map;
+})();

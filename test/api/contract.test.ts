@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { handlers } from '../../src/api/handlers.js';
 import { findOperationByName, isAllowed, lowestRole, operations, routes } from '../../src/contract/index.js';
 
 // The contract table itself: the invariants the gateway, the resource API and the docs rely on.
 describe('the contract', () => {
   it('names operations resource.verb in camelCase, so RPC methods read alike (apiKeys.list, clients.rotateSecret)', () => {
     expect(operations.map((operation) => operation.name).filter((name) => !/^[a-z][A-Za-z]*\.[a-z][A-Za-z]*$/.test(name))).toEqual([]);
+  });
+
+  it('binds every operation of the contract to exactly one handler of the resource API, and nothing else', () => {
+    expect([...handlers.keys()].sort()).toEqual(operations.map((operation) => operation.name).sort());
   });
 
   it('answers 201 exactly where a row says so: the creations', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TOKEN_API_PATH } from '../../contract/auth-routes.js';
 import { AppError } from '../../shared/errors.js';
 import { readRawBody } from '../http/form-body.js';
+import { fieldErrors, validationFailed } from '../../contract/field-errors.js';
 import type { SignInThrottle } from './throttle.js';
 import type { TokenService } from './service.js';
 
@@ -86,12 +87,7 @@ async function readJson(ctx: ParameterizedContext): Promise<unknown> {
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
+  const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
-  const fields: Array<{ field: string; message: string }> = [];
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields.push({ field: key, message: 'is not a known field' });
-    else fields.push({ field: issue.path.join('.') || '(body)', message: issue.message });
-  }
-  throw new AppError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { details: { fields } });
+  throw validationFailed(fieldErrors(result.error));
 }

@@ -5,6 +5,11 @@ import type { Knex } from 'knex';
 // the user's keys and grants of other organizations are not this organization's to end.
 
 /** Marks the member's live keys of the organization revoked; returns them (id, expiry). */
+/** The ids of every API key of an organization (to announce their end when it is deleted). */
+export async function apiKeyIdsOfOrganization(knex: Knex, organizationId: string): Promise<string[]> {
+  return (await knex('api_keys').where({ organization_id: organizationId }).pluck('id')) as string[];
+}
+
 export async function revokeApiKeysOfMember(
   knex: Knex, organizationId: string, userId: string, at: Date,
 ): Promise<Array<{ id: string; expires_at: Date | null }>> {

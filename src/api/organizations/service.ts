@@ -1,4 +1,6 @@
 import { insertMembership, insertOrganization } from '../../db/accounts.js';
+import { apiKeyIdsOfOrganization } from '../../db/member-credentials.js';
+import { revocationLifetimeMs, revoke } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { recordChange } from '../../domain/record-change.js';
@@ -54,11 +56,14 @@ export async function updateOrganization(runtime: Runtime, caller: Caller, id: s
  */
 export async function removeOrganization(runtime: Runtime, caller: Caller, id: string): Promise<void> {
   ownOrganization(caller, id);
-  const members = await runtime.db.knex.transaction(async (trx) => {
-    const userIds = await memberUserIds(trx, id);
+  const { userIds, keyIds } = await runtime.db.knex.transaction(async (trx) => {
+    const gone = { userIds: await memberUserIds(trx, id), keyIds: await apiKeyIdsOfOrganization(trx, id) };
     if (!(await deleteOrganization(trx, id))) throw notFound('organization');
     await recordChange(trx, caller, { action: 'organizations.delete', resourceType: 'organization', resourceId: id });
-    return userIds;
+    return gone;
   });
-  for (const userId of members) await revokeMembershipTokens(runtime, id, userId);
+  for (const userId of userIds) await revokeMembershipTokens(runtime, id, userId);
+  // The keys went with the organization; a gateway must not serve them from its cache meanwhile.
+  const expiresAt = runtime.clock.now() + revocationLifetimeMs(runtime.config);
+  for (const keyId of keyIds) await revoke({ knex: runtime.db.knex, bus: runtime.bus }, { kind: 'api_key', subject: keyId, expiresAt });
 }

@@ -1,3 +1,4 @@
+import { insertApiKey } from '../../../src/db/api-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness, type Tenant } from '../harness.js';
 
@@ -39,6 +40,9 @@ describe('organizations', () => {
     const doomed = await api.tenant('Doomed');
     const contact = await api.call(doomed.identity('bot'), 'POST', '/v2/contacts', { name: 'x' });
     expect(contact.status).toBe(201);
+    const key = await insertApiKey(api.runtime.db.knex, {
+      organizationId: doomed.organizationId, userId: doomed.users.bot.id, name: 'Doomed key', scopes: ['bot'], displayPrefix: 'ghk_doom', secretHash: 'doomed-key-hash', expiresAt: null,
+    });
     const res = await api.call(doomed.identity('admin'), 'DELETE', `/v2/organizations/${doomed.organizationId}`);
     expect(res.body).toEqual({ ok: true, data: { id: doomed.organizationId, deleted: true } });
     const knex = api.runtime.db.knex;
@@ -48,6 +52,8 @@ describe('organizations', () => {
     const revoked = await knex('revocations').where({ kind: 'membership' }).whereIn('subject', Object.values(doomed.users).map((user) => `${doomed.organizationId}/${user.id}`));
     expect(revoked).toHaveLength(4);
     expect(await knex('revocations').where({ kind: 'user' }).whereIn('subject', Object.values(doomed.users).map((user) => user.id))).toEqual([]);
+    // Its keys went with it, and every gateway hears so (no cached lookup serves one meanwhile).
+    expect(await knex('revocations').where({ kind: 'api_key', subject: key.id })).toHaveLength(1);
     const trail = await knex('audit_events').where({ organization_id: doomed.organizationId, action: 'organizations.delete' });
     expect(trail).toHaveLength(1);
   });

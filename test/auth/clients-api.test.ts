@@ -52,6 +52,14 @@ describe('/v2/clients admin API through the gateway', () => {
     const del = await call('DELETE', `/clients/${id}`, adminToken);
     expect(del.body).toMatchObject({ ok: true, data: { id, deleted: true } });
     expect((await call('GET', `/clients/${id}`, adminToken)).status).toBe(404);
+
+    // The one write path: each change left its audit row, and the secret is in none of them.
+    const trail = await gatehouse.runtime.db.knex('audit_events').where({ resource_type: 'client', resource_id: id }).orderBy('created_at').select('action', 'changes');
+    expect(trail).toEqual([
+      { action: 'clients.create', changes: { name: 'Integration', type: 'service', max_role: 'agent' } },
+      { action: 'clients.update', changes: { name: 'Renamed' } },
+      { action: 'clients.delete', changes: null },
+    ]);
   });
 
   it('PATCH changes only the fields given (issue 17, finding 7): a rename keeps redirect URIs, origins and algorithm', async () => {

@@ -1,5 +1,6 @@
 import { createClientService, type CreateClientInput, type UpdateClientInput } from '../../db/oauth-clients/client-service.js';
 import type { OAuthClient } from '../../db/oauth-clients/client-types.js';
+import { recordChange } from '../../domain/record-change.js';
 import { callerOf, type Handler, type HandlerInput } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 
@@ -58,8 +59,12 @@ export const clientHandlers: Record<string, Handler> = {
   },
 
   async 'clients.create'(input) {
-    const { identity } = callerOf(input);
-    const created = await clients(input).create({ ...(input.body as unknown as CreateClientInput), organization_id: identity.org });
+    const caller = callerOf(input);
+    const created = await input.knex.transaction(async (trx) => {
+      const made = await clients({ ...input, knex: trx }).create({ ...(input.body as unknown as CreateClientInput), organization_id: caller.identity.org });
+      await recordChange(trx, caller, { action: 'clients.create', resourceType: 'client', resourceId: made.client.id, changes: input.body });
+      return made;
+    });
     return { data: { ...present(created.client), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) } };
   },
 
@@ -71,6 +76,7 @@ export const clientHandlers: Record<string, Handler> = {
       const service = clients({ ...input, knex: trx });
       let row = Object.keys(fields).length > 0 ? await service.update(client.id, fields) : client;
       if (resourceServer !== undefined) row = await service.setResourceServer(client.id, resourceServer);
+      await recordChange(trx, callerOf(input), { action: 'clients.update', resourceType: 'client', resourceId: client.id, changes: input.body });
       return row;
     });
     return { data: present(updated) };
@@ -78,7 +84,12 @@ export const clientHandlers: Record<string, Handler> = {
 
   async 'clients.delete'(input) {
     const client = await ownClient(input);
-    await clients(input).remove(client.id);
+    // The cut-off of its tokens is announced inside: should the record fail after it, tokens of a
+    // client that lives on were cut off, never the reverse.
+    await input.knex.transaction(async (trx) => {
+      await clients({ ...input, knex: trx }).remove(client.id);
+      await recordChange(trx, callerOf(input), { action: 'clients.delete', resourceType: 'client', resourceId: client.id });
+    });
     return { data: { id: client.id, deleted: true } };
   },
 

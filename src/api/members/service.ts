@@ -114,15 +114,7 @@ async function endMembershipCredentials(runtime: Runtime, trx: Knex, organizatio
   ];
 }
 
-async function announce(runtime: Runtime, revocations: readonly Revocation[]): Promise<void> {
+/** Makes revocations known at every gateway, once the change that caused them has committed. */
+export async function announce(runtime: Runtime, revocations: readonly Revocation[]): Promise<void> {
   for (const revocation of revocations) await revoke({ knex: runtime.db.knex, bus: runtime.bus }, revocation);
-}
-
-/** The cut-off of the user's tokens in one organization (a deleted organization's members). */
-export async function revokeMembershipTokens(runtime: Runtime, organizationId: string, userId: string): Promise<void> {
-  const now = runtime.clock.now();
-  await announce(runtime, [{
-    kind: 'membership', subject: membershipSubject(organizationId, userId), notBefore: now,
-    expiresAt: now + revocationLifetimeMs(runtime.config),
-  }]);
 }

@@ -1,12 +1,12 @@
 import { insertMembership, insertOrganization } from '../../db/accounts.js';
 import { apiKeyIdsOfOrganization } from '../../db/member-credentials.js';
-import { revocationLifetimeMs, revoke } from '../../db/revocations.js';
+import { membershipSubject, revocationLifetimeMs, type Revocation } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { recordChange } from '../../domain/record-change.js';
 import type { Caller } from '../handler.js';
 import { memberUserIds } from '../members/queries.js';
-import { revokeMembershipTokens } from '../members/service.js';
+import { announce } from '../members/service.js';
 import { notFound } from '../shared/not-found.js';
 import { deleteOrganization, findOrganizationById, renameOrganization, userExists } from './queries.js';
 
@@ -62,8 +62,12 @@ export async function removeOrganization(runtime: Runtime, caller: Caller, id: s
     await recordChange(trx, caller, { action: 'organizations.delete', resourceType: 'organization', resourceId: id });
     return gone;
   });
-  for (const userId of userIds) await revokeMembershipTokens(runtime, id, userId);
-  // The keys went with the organization; a gateway must not serve them from its cache meanwhile.
-  const expiresAt = runtime.clock.now() + revocationLifetimeMs(runtime.config);
-  for (const keyId of keyIds) await revoke({ knex: runtime.db.knex, bus: runtime.bus }, { kind: 'api_key', subject: keyId, expiresAt });
+  // Its members' tokens for it end; its keys went with it, and no gateway may serve one from its
+  // cache meanwhile.
+  const now = runtime.clock.now();
+  const expiresAt = now + revocationLifetimeMs(runtime.config);
+  await announce(runtime, [
+    ...userIds.map((userId): Revocation => ({ kind: 'membership', subject: membershipSubject(id, userId), notBefore: now, expiresAt })),
+    ...keyIds.map((keyId): Revocation => ({ kind: 'api_key', subject: keyId, expiresAt })),
+  ]);
 }

@@ -1,4 +1,4 @@
-import type { Handler } from './handler.js';
+import type { Binding, Handler } from './handler.js';
 import { apiKeyHandlers } from './api-keys/handlers.js';
 import { auditHandlers } from './audit/handlers.js';
 import { clientHandlers } from './clients/handlers.js';
@@ -14,7 +14,7 @@ import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
 import { userHandlers } from './users/handlers.js';
 
-const groups: readonly Record<string, Handler>[] = [
+const groups: readonly (readonly Binding[])[] = [
   healthHandlers,
   organizationHandlers,
   organizationGroupHandlers,
@@ -32,17 +32,16 @@ const groups: readonly Record<string, Handler>[] = [
 ];
 
 /**
- * Operation name → handler. Every contract operation the resource API serves is here, once: two
- * groups binding one name is a mistake caught when this module loads, not a silent override
- * (test/api/contract.test.ts checks the names against the contract).
+ * Operation name → handler. Every contract operation the resource API serves is bound here once
+ * through `implement` (handler.ts): two bindings of one name are a mistake caught when this
+ * module loads, not a silent override (test/api/contract.test.ts checks the names against the
+ * contract).
  */
 export const handlers: ReadonlyMap<string, Handler> = (() => {
   const map = new Map<string, Handler>();
-  for (const group of groups) {
-    for (const [name, handler] of Object.entries(group)) {
-      if (map.has(name)) throw new Error(`two handlers for the operation ${name}`);
-      map.set(name, handler);
-    }
+  for (const { operation, handler } of groups.flat()) {
+    if (map.has(operation.name)) throw new Error(`two handlers for the operation ${operation.name}`);
+    map.set(operation.name, handler);
   }
   return map;
 })();

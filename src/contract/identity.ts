@@ -10,7 +10,7 @@ import type { Role } from './roles.js';
  * against another operation, another query or body, or a second time.
  */
 export interface Identity {
-  /** user id (or the service client id for client-credentials tokens) */
+  /** user id (the service client id for client-credentials tokens, the visitor id for visitors) */
   sub: string;
   /** organization the token or key is for */
   org: string;
@@ -18,7 +18,11 @@ export interface Identity {
   role: Role;
   /** every scope the token carried (role scope plus OIDC scopes) */
   scopes: string[];
-  kind: 'user' | 'api_key' | 'client';
+  /**
+   * `visitor`: a website visitor's session token (DESIGN.md "Widgets, visitors and visitor
+   * sessions"), role `guest`, reaching only operations that declare `visitor` and its own rows.
+   */
+  kind: 'user' | 'api_key' | 'client' | 'visitor';
   client_id?: string;
   key_id?: string;
   /** the access token's own `jti` (not the assertion's) */

@@ -36,20 +36,20 @@ import { createRouteTable } from './routes.js';
  * segments before parameters (`/users/me` before `/users/{id}`).
  */
 export const operations: readonly Operation[] = Object.freeze([
-  ...healthOperations,
-  ...organizationOperations,
-  ...organizationGroupOperations,
-  ...userOperations,
-  ...memberOperations,
-  ...invitationOperations,
-  ...contactOperations,
-  ...knowledgeCategoryOperations,
-  ...knowledgeItemOperations,
-  ...formOperations,
-  ...serviceOperations,
-  ...auditOperations,
-  ...apiKeyOperations,
-  ...clientOperations,
+  ...Object.values(healthOperations),
+  ...Object.values(organizationOperations),
+  ...Object.values(organizationGroupOperations),
+  ...Object.values(userOperations),
+  ...Object.values(memberOperations),
+  ...Object.values(invitationOperations),
+  ...Object.values(contactOperations),
+  ...Object.values(knowledgeCategoryOperations),
+  ...Object.values(knowledgeItemOperations),
+  ...Object.values(formOperations),
+  ...Object.values(serviceOperations),
+  ...Object.values(auditOperations),
+  ...Object.values(apiKeyOperations),
+  ...Object.values(clientOperations),
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

@@ -83,7 +83,7 @@ function describeOperation(operation: Operation): string {
 }
 
 function successBody(operation: Operation): JsonObject {
-  if (operation.role === 'public' && operation.name === 'health.check' && operation.response) return jsonSchema(operation.response, 'output');
+  if (operation.bare && operation.response) return jsonSchema(operation.response, 'output');
   const data = operation.response ? jsonSchema(operation.response, 'output') : {};
   if (operation.list) {
     return {

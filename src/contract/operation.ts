@@ -13,6 +13,17 @@ export interface SelfRule {
 }
 
 /**
+ * Seed 001's "guest" rows of conversations (DESIGN.md "Permission matrix"): a caller whose role is
+ * below `all` (and every visitor) reaches only the rows it takes part in; the path parameter
+ * `param` names the row. The resource API checks it in one pipeline step (enforce-access.ts):
+ * anything else is `not_found`, as another organization's row is.
+ */
+export interface ParticipantRule {
+  readonly param: string;
+  readonly all: Role;
+}
+
+/**
  * One operation of the API, declared once. The gateway (routing, permission, rate-limit cost,
  * body limit), the resource API (validation, handler binding), the OpenAPI document and the
  * permission-matrix tests all read this.
@@ -27,6 +38,20 @@ export interface Operation {
   readonly role: Role | 'public';
   /** A lower minimum role when the caller acts on their own user (seed 001 "self" rows). */
   readonly self?: SelfRule;
+  /** Rows the caller takes part in, for roles below the rule's `all` (the "guest" rows). */
+  readonly participant?: ParticipantRule;
+  /**
+   * A visitor token may call it (DESIGN.md: visitors have their own short list), reaching only its
+   * own visitor's rows. Without this flag a visitor is refused like a role below the minimum.
+   */
+  readonly visitor?: boolean;
+  /**
+   * With role `public`: the path parameter that is itself the credential, a widget's client
+   * token. No identity; the handler reaches only the row that parameter names.
+   */
+  readonly publicBy?: string;
+  /** The response schema is the whole body, not `data` of the envelope (seed 002's `/health`). */
+  readonly bare?: boolean;
   /** Rate-limit points one call costs. */
   readonly cost: number;
   /** Largest request body accepted, in bytes (RPC calls carry every argument in the body). */
@@ -37,7 +62,7 @@ export interface Operation {
   /** A cursor-paginated list: `data` is an array of `response` items plus `next_cursor`. */
   readonly list?: boolean;
   /** HTTP status of a success (201 for creations); 200 when absent. */
-  readonly successStatus?: 200 | 201;
+  readonly successStatus?: 200 | 201 | 202;
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;

@@ -9,7 +9,7 @@ export interface ApiKeyRow {
   organization_id: string;
   user_id: string;
   name: string;
-  scopes: string[];
+  scopes: Role[];
   display_prefix: string;
   expires_at: Date | null;
   last_used_at: Date | null;

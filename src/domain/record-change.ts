@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventType } from '../contract/events.js';
+import type { Identity } from '../contract/identity.js';
 import { insertAuditEvent } from '../db/audit-events.js';
 import { insertOutboxEvents } from '../db/outbox.js';
 
@@ -10,7 +11,7 @@ import { insertOutboxEvents } from '../db/outbox.js';
  * rule keeps it so).
  */
 export interface Actor {
-  identity: { sub: string; org: string; kind: string };
+  identity: Pick<Identity, 'sub' | 'org' | 'kind'>;
   requestId: string;
 }
 

@@ -5,42 +5,42 @@ import { findApiKey, issueApiKey, markApiKeyRevoked, presentApiKey } from '../..
 import { revoke } from '../../db/revocations.js';
 import { AppError } from '../../shared/errors.js';
 import { recordChange } from '../../domain/record-change.js';
-import { userCallerOf, type Caller, type Handler, type HandlerInput } from '../handler.js';
+import { apiKeyOperations } from '../../contract/operations/api-keys.js';
+import { deletedResult, implement, userCallerOf, type Caller, type HandlerInput } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
-import type { PageRequest } from '../shared/queries.js';
 import { listKeys } from './queries.js';
 
-const hashSecret = (input: HandlerInput) => input.runtime.secrets.derive('api-key-hash');
+const hashSecret = (input: Pick<HandlerInput, 'runtime'>) => input.runtime.secrets.derive('api-key-hash');
 
 /** A key the caller may see: their own, or any of the organization's for an admin. */
-async function visibleKey(input: HandlerInput, caller: Caller) {
-  const row = await findApiKey(input.knex, caller.identity.org, input.params.id as string);
+async function visibleKey(input: Pick<HandlerInput, 'knex'>, caller: Caller, id: string) {
+  const row = await findApiKey(input.knex, caller.identity.org, id);
   if (!row || (row.user_id !== caller.identity.sub && !roleAllows(caller.identity.role, 'admin'))) throw notFound('API key');
   return row;
 }
 
-export const apiKeyHandlers: Record<string, Handler> = {
-  async 'apiKeys.list'(input) {
+export const apiKeyHandlers = implement(apiKeyOperations, {
+  async list(input) {
     const { identity } = userCallerOf(input);
-    const page = await listKeys(input.knex, { organizationId: identity.org, userId: identity.sub, includeRevoked: false }, input.query as unknown as PageRequest);
+    const page = await listKeys(input.knex, { organizationId: identity.org, userId: identity.sub, includeRevoked: false }, input.query);
     return { data: page.rows.map(presentApiKey), next_cursor: page.nextCursor };
   },
 
-  async 'organizationApiKeys.list'(input) {
+  async organizationList(input) {
     const { identity } = userCallerOf(input);
     const page = await listKeys(
       input.knex,
-      { organizationId: identity.org, userId: input.query.user_id as string | undefined, includeRevoked: input.query.include_revoked === 'true' },
-      input.query as unknown as PageRequest,
+      { organizationId: identity.org, userId: input.query.user_id, includeRevoked: input.query.include_revoked === 'true' },
+      input.query,
     );
     return { data: page.rows.map(presentApiKey), next_cursor: page.nextCursor };
   },
 
-  async 'apiKeys.fetch'(input) {
-    return { data: presentApiKey(await visibleKey(input, userCallerOf(input))) };
+  async fetch(input) {
+    return { data: presentApiKey(await visibleKey(input, userCallerOf(input), input.params.id)) };
   },
 
-  async 'apiKeys.create'(input) {
+  async create(input) {
     const caller = userCallerOf(input);
     const { identity } = caller;
     // Issue 17, finding 6: a key outlives any OAuth grant (up to API_KEY_MAX_LIFETIME_DAYS), so a
@@ -49,7 +49,7 @@ export const apiKeyHandlers: Record<string, Handler> = {
     if (!isFirstPartyUser(identity)) {
       throw new AppError('first_party_required', 'API keys are created on the account page or with a token from POST /v2/auth/token; an OAuth app\'s token, a service client or an API key cannot create one.');
     }
-    const { name, scopes, expiresAt } = input.body as { name: string; scopes: string[]; expiresAt?: string };
+    const { name, scopes, expiresAt } = input.body;
     const config = input.runtime.config;
     return input.knex.transaction(async (trx) => {
       const memberRole = await findActiveMembershipRole(trx, identity.org, identity.sub);
@@ -66,9 +66,9 @@ export const apiKeyHandlers: Record<string, Handler> = {
     });
   },
 
-  async 'apiKeys.delete'(input) {
+  async delete(input) {
     const caller = userCallerOf(input);
-    const row = await visibleKey(input, caller);
+    const row = await visibleKey(input, caller, input.params.id);
     const now = input.runtime.clock.now();
     await input.knex.transaction(async (trx) => {
       await markApiKeyRevoked(trx, caller.identity.org, row.id, new Date(now));
@@ -77,6 +77,6 @@ export const apiKeyHandlers: Record<string, Handler> = {
     // After the commit: the gateways drop the key within a second.
     const until = row.expires_at?.getTime() ?? now + input.runtime.config.API_KEY_MAX_LIFETIME_DAYS * 86_400_000;
     await revoke({ knex: input.knex, bus: input.runtime.bus }, { kind: 'api_key', subject: row.id, expiresAt: Math.max(until, now + 60_000) });
-    return { data: { id: row.id, deleted: true } };
+    return deletedResult(row.id);
   },
-};
+});

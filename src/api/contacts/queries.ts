@@ -1,17 +1,9 @@
+import type { z } from 'zod';
+import type { contact } from '../../contract/operations/contacts.js';
+import type { StoredRow } from '../shared/queries.js';
 import type { Knex } from 'knex';
 
-export interface ContactRow {
-  id: string;
-  organization_id: string;
-  name: string;
-  email: string | null;
-  phone: string | null;
-  company: string | null;
-  notes: string | null;
-  attributes: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-}
+export type ContactRow = StoredRow<z.output<typeof contact>>;
 
 export function filterContacts(_knex: Knex, builder: Knex.QueryBuilder, query: Record<string, unknown>): void {
   if (typeof query.email === 'string') builder.whereRaw('lower(contacts.email) = lower(?)', [query.email]);

@@ -1,21 +1,15 @@
+import type { z } from 'zod';
+import { formOperations, type form } from '../../contract/operations/forms.js';
 import { crudHandlers } from '../shared/crud.js';
+import type { StoredRow } from '../shared/queries.js';
 
 // Seed 001 "forms". The field schema's rules (unique keys, options for choice types) are the
 // contract's; stored as jsonb.
-interface FormRow {
-  id: string;
-  organization_id: string;
-  name: string;
-  description: string | null;
-  fields: unknown[];
-  created_at: Date;
-  updated_at: Date;
-}
+type FormRow = StoredRow<z.output<typeof form>>;
 
-export const formHandlers = crudHandlers<FormRow>({
-  prefix: 'forms',
+export const formHandlers = crudHandlers(formOperations, {
   resource: 'form',
   table: 'forms',
   jsonColumns: ['fields'],
-  present: (row) => ({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() }),
+  present: (row: FormRow) => ({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() }),
 });

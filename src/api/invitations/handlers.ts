@@ -1,8 +1,7 @@
-import { callerOf, type Handler } from '../handler.js';
+import { invitationOperations } from '../../contract/operations/invitations.js';
+import { callerOf, deletedResult, implement } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
-import type { PageRequest } from '../shared/queries.js';
-import type { Role } from '../../contract/roles.js';
-import { findInvitation, listInvitations, type InvitationFilters, type InvitationRow } from './queries.js';
+import { findInvitation, listInvitations, type InvitationRow } from './queries.js';
 import { acceptInvitation, createInvitation, invitationStatus, resendInvitation, withdrawInvitation } from './service.js';
 
 function present(row: InvitationRow, now: number) {
@@ -20,34 +19,32 @@ function present(row: InvitationRow, now: number) {
   };
 }
 
-export const invitationHandlers: Record<string, Handler> = {
-  async 'invitations.list'(input) {
+export const invitationHandlers = implement(invitationOperations, {
+  async list(input) {
     const { identity } = callerOf(input);
     const now = input.runtime.clock.now();
-    const page = await listInvitations(input.knex, identity.org, input.query as InvitationFilters, new Date(now), input.query as unknown as PageRequest);
+    const page = await listInvitations(input.knex, identity.org, input.query, new Date(now), input.query);
     return { data: page.rows.map((row) => present(row, now)), next_cursor: page.nextCursor };
   },
-  async 'invitations.fetch'(input) {
+  async fetch(input) {
     const { identity } = callerOf(input);
-    const row = await findInvitation(input.knex, identity.org, input.params.id as string);
+    const row = await findInvitation(input.knex, identity.org, input.params.id);
     if (!row) throw notFound('invitation');
     return { data: present(row, input.runtime.clock.now()) };
   },
-  async 'invitations.create'(input) {
-    const body = input.body as { email: string; role: Role; group_ids?: string[] };
-    const row = await createInvitation(input.runtime, callerOf(input), body);
+  async create(input) {
+    const row = await createInvitation(input.runtime, callerOf(input), input.body);
     return { data: present(row, input.runtime.clock.now()) };
   },
-  async 'invitations.resend'(input) {
-    const row = await resendInvitation(input.runtime, callerOf(input), input.params.id as string);
+  async resend(input) {
+    const row = await resendInvitation(input.runtime, callerOf(input), input.params.id);
     return { data: present(row, input.runtime.clock.now()) };
   },
-  async 'invitations.delete'(input) {
-    await withdrawInvitation(input.runtime, callerOf(input), input.params.id as string);
-    return { data: { id: input.params.id, deleted: true } };
+  async delete(input) {
+    await withdrawInvitation(input.runtime, callerOf(input), input.params.id);
+    return deletedResult(input.params.id);
   },
-  async 'invitations.accept'(input) {
-    const body = input.body as { token: string; name?: string; password: string };
-    return { data: await acceptInvitation(input.runtime, input.requestId, body) };
+  async accept(input) {
+    return { data: await acceptInvitation(input.runtime, input.requestId, input.body) };
   },
-};
+});

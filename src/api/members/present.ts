@@ -8,7 +8,7 @@ export function presentUser(row: MemberRow) {
     is_bot: row.is_bot,
     email_verified: row.email_verified_at !== null,
     role: row.role,
-    status: row.disabled_at === null ? 'active' : 'disabled',
+    status: statusOf(row),
     group_ids: row.group_ids,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
@@ -22,9 +22,13 @@ export function presentMember(row: MemberRow) {
     email: row.email,
     name: row.name,
     role: row.role,
-    status: row.disabled_at === null ? 'active' : 'disabled',
+    status: statusOf(row),
     group_ids: row.group_ids,
     joined_at: row.joined_at.toISOString(),
     updated_at: row.membership_updated_at.toISOString(),
   };
+}
+
+function statusOf(row: MemberRow): 'active' | 'disabled' {
+  return row.disabled_at === null ? 'active' : 'disabled';
 }

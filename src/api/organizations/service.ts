@@ -40,12 +40,12 @@ export async function fetchOrganization(runtime: Runtime, caller: Caller, id: st
   return { ...row, role: caller.identity.role };
 }
 
-export async function updateOrganization(runtime: Runtime, caller: Caller, id: string, name: string) {
+export async function updateOrganization(runtime: Runtime, caller: Caller, id: string, patch: { name?: string | undefined }) {
   ownOrganization(caller, id);
   return runtime.db.knex.transaction(async (trx) => {
     if (!(await findOrganizationById(trx, id))) throw notFound('organization');
-    await renameOrganization(trx, id, name);
-    await recordChange(trx, caller, { action: 'organizations.update', resourceType: 'organization', resourceId: id, changes: { name } });
+    if (patch.name !== undefined) await renameOrganization(trx, id, patch.name);
+    await recordChange(trx, caller, { action: 'organizations.update', resourceType: 'organization', resourceId: id, changes: { ...patch } });
     return { ...(await findOrganizationById(trx, id))!, role: caller.identity.role };
   });
 }

@@ -24,16 +24,23 @@ export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler
       operation: call.operation,
       identity: call.identity,
       requestId: ctx.state.requestId,
+      headers: ctx.headers,
       params: call.params,
       query: call.query,
       body: call.body,
     });
-    if (checkResponses && !('raw' in result)) checkResponse(call.operation, result.data);
+    if (result.headers) ctx.set(result.headers);
+    if ('notModified' in result) {
+      ctx.status = 304;
+      return;
+    }
     ctx.status = call.operation.successStatus ?? 200;
     if ('raw' in result) {
+      if (checkResponses) checkResponse(call.operation, result.raw);
       ctx.body = result.raw;
       return;
     }
+    if (checkResponses) checkResponse(call.operation, result.data);
     ctx.body = call.operation.list ? { ok: true, data: result.data, next_cursor: result.next_cursor ?? null } : { ok: true, data: result.data };
   };
 }

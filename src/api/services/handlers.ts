@@ -1,11 +1,11 @@
+import { serviceOperations } from '../../contract/operations/services.js';
 import { AppError } from '../../shared/errors.js';
 import { groupExists } from '../organization-groups/queries.js';
 import { crudHandlers } from '../shared/crud.js';
 import { filterServices, type ServiceRow } from './queries.js';
 
 // Seed 001 "services": a service may route to a group of the same organization only.
-export const serviceHandlers = crudHandlers<ServiceRow>({
-  prefix: 'services',
+export const serviceHandlers = crudHandlers(serviceOperations, {
   resource: 'service',
   table: 'services',
   listQuery: filterServices,
@@ -17,5 +17,5 @@ export const serviceHandlers = crudHandlers<ServiceRow>({
     }
     return values;
   },
-  present: (row) => ({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() }),
+  present: (row: ServiceRow) => ({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() }),
 });

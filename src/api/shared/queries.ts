@@ -5,6 +5,12 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 // The SQL every organization-scoped resource shares. Each query carries the organization id:
 // a row of another organization is simply not found (DESIGN.md "Resources").
 
+/**
+ * A row as the database returns it for a resource whose response schema is `T`: the same
+ * fields, with every `…_at` timestamp still a `Date` (the presenter turns them into strings).
+ */
+export type StoredRow<T> = { [K in keyof T]: K extends `${string}_at` ? (null extends T[K] ? Date | null : Date) : T[K] };
+
 export interface PageRequest {
   limit: number;
   cursor?: string | undefined;

@@ -1,34 +1,34 @@
 import type { Knex } from 'knex';
-import type { Role } from '../../contract/roles.js';
 import { findOrganization } from '../../db/accounts.js';
 import { sendActivation } from '../../domain/accounts.js';
 import { AppError } from '../../shared/errors.js';
 import { recordChange } from '../../domain/record-change.js';
-import { callerOf, userCallerOf, type Handler } from '../handler.js';
+import { userOperations } from '../../contract/operations/users.js';
+import { callerOf, implement, userCallerOf } from '../handler.js';
 import { presentUser } from '../members/present.js';
-import { memberHandlersAs } from '../members/handlers.js';
+import { memberHandlersFor } from '../members/handlers.js';
 import { findMember } from '../members/queries.js';
-import { changeMember, type MemberPatch } from '../members/service.js';
+import { changeMember } from '../members/service.js';
 import { notFound } from '../shared/not-found.js';
 import { emailTaken, insertMemberUser } from './queries.js';
 
 // Seed 001 "users": the organization's users. `/users/me` and the self rule act on the caller.
-export const userHandlers: Record<string, Handler> = {
-  ...memberHandlersAs('users', presentUser, 'user'),
-  async 'users.fetchMe'(input) {
+export const userHandlers = implement(userOperations, {
+  ...memberHandlersFor(userOperations, presentUser, 'user'),
+  async fetchMe(input) {
     const { identity } = userCallerOf(input);
     const row = await findMember(input.knex, identity.org, identity.sub);
     if (!row) throw notFound('user');
     return { data: presentUser(row) };
   },
-  async 'users.updateMe'(input) {
+  async updateMe(input) {
     const caller = userCallerOf(input);
-    const row = await changeMember(input.runtime, caller, caller.identity.sub, input.body as MemberPatch, 'users.update');
+    const row = await changeMember(input.runtime, caller, caller.identity.sub, input.body, userOperations.update.name);
     return { data: presentUser(row) };
   },
-  async 'users.create'(input) {
+  async create(input) {
     const caller = callerOf(input);
-    const body = input.body as { email: string; name?: string; role: Role; is_bot?: boolean };
+    const { body } = input;
     const { runtime } = input;
     const row = await input.knex.transaction(async (trx) => {
       if (await emailTaken(trx, body.email)) {
@@ -50,11 +50,11 @@ export const userHandlers: Record<string, Handler> = {
     });
     return { data: presentUser(row) };
   },
-  async 'users.resendActivation'(input) {
+  async resendActivation(input) {
     const caller = callerOf(input);
     const { runtime } = input;
     const row = await input.knex.transaction(async (trx) => {
-      const member = await findMember(trx, caller.identity.org, input.params.id as string);
+      const member = await findMember(trx, caller.identity.org, input.params.id);
       if (!member) throw notFound('user');
       if (member.email_verified_at !== null) throw new AppError('conflict', 'This account is already activated.');
       await sendActivation(trx, {
@@ -68,7 +68,7 @@ export const userHandlers: Record<string, Handler> = {
     });
     return { data: presentUser(row) };
   },
-};
+});
 
 async function organizationName(knex: Knex, organizationId: string): Promise<string> {
   return (await findOrganization(knex, organizationId))?.name ?? 'an organization';

@@ -22,16 +22,16 @@ export const createdApiKey = apiKey.extend({
   key: z.string().describe('The secret, shown this once: send it as the HTTP Basic username with an empty password, or as a Bearer token.'),
 });
 
-export const apiKeyOperations = [
-  defineOperation({
+export const apiKeyOperations = {
+  list: defineOperation({
     name: 'apiKeys.list', method: 'GET', path: '/api-keys', role: 'guest', tag: 'api-keys', list: true,
     description: 'List your own API keys.', query: listQuery({}), response: apiKey,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'apiKeys.fetch', method: 'GET', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
     description: 'Fetch one of your API keys (admins: any key of the organization).', params: idParams, response: apiKey,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'apiKeys.create', method: 'POST', path: '/api-keys', successStatus: 201, role: 'guest', tag: 'api-keys',
     description: 'Create an API key with role scopes no wider than your role and than the token making the request; the secret is in this response only. Needs a first-party credential (a token from POST /v2/auth/token): an OAuth app\'s token, a service client or an API key gets 403 `first_party_required`.',
     body: z.strictObject({
@@ -41,14 +41,14 @@ export const apiKeyOperations = [
     }),
     response: createdApiKey,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'apiKeys.delete', method: 'DELETE', path: '/api-keys/{id}', role: 'guest', tag: 'api-keys',
     description: 'Revoke one of your API keys (admins: any key of the organization); every gateway refuses it within a second.',
     params: idParams, response: deleted,
   }),
-  defineOperation({
+  organizationList: defineOperation({
     name: 'organizationApiKeys.list', method: 'GET', path: '/organization/api-keys', role: 'admin', tag: 'api-keys', list: true,
     description: 'List every API key of the organization, optionally of one user.',
     query: listQuery({ user_id: id.optional(), include_revoked: z.enum(['true', 'false']).optional() }), response: apiKey,
   }),
-] as const;
+};

@@ -7,7 +7,7 @@ export const auditEvent = z.object({
   id,
   organization_id: id,
   actor_id: z.string(),
-  actor_kind: z.enum(['user', 'api_key', 'client']),
+  actor_kind: z.enum(['user', 'api_key', 'client', 'visitor']),
   action: z.string(),
   resource_type: z.string(),
   resource_id: z.string(),
@@ -16,8 +16,8 @@ export const auditEvent = z.object({
   created_at: timestamp,
 });
 
-export const auditOperations = [
-  defineOperation({
+export const auditOperations = {
+  list: defineOperation({
     name: 'auditEvents.list', method: 'GET', path: '/audit-events', role: 'admin', tag: 'audit',
     list: true, description: 'List audit events of the organization, oldest first, by action, resource or actor.',
     query: listQuery({
@@ -28,8 +28,8 @@ export const auditOperations = [
     }),
     response: auditEvent,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'auditEvents.fetch', method: 'GET', path: '/audit-events/{id}', role: 'admin', tag: 'audit',
     description: 'Fetch one audit event.', params: idParams, response: auditEvent,
   }),
-] as const;
+};

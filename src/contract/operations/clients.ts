@@ -39,16 +39,16 @@ const editable = {
   resource_server: z.boolean(),
 };
 
-export const clientOperations = [
-  defineOperation({
+export const clientOperations = {
+  list: defineOperation({
     name: 'clients.list', method: 'GET', path: '/clients', role: 'admin', tag: 'clients', list: true,
     description: 'List the OAuth clients of the organization.', query: listQuery({}), response: oauthClient,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'clients.fetch', method: 'GET', path: '/clients/{id}', role: 'admin', tag: 'clients',
     description: 'Fetch one OAuth client.', params: clientParams, response: oauthClient,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'clients.create', method: 'POST', path: '/clients', successStatus: 201, role: 'admin', tag: 'clients',
     description: 'Register an OAuth client; a confidential client\'s secret is in this response only.',
     body: z.strictObject({
@@ -63,19 +63,19 @@ export const clientOperations = [
     }),
     response: oauthClientWithSecret,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'clients.update', method: 'PATCH', path: '/clients/{id}', role: 'admin', tag: 'clients',
     description: 'Change a client\'s name, redirect URIs, origins, highest role, signing algorithm or resource-server mark; omitted fields stay as they are.',
     params: clientParams, body: nonEmptyPatch(editable), response: oauthClient,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'clients.delete', method: 'DELETE', path: '/clients/{id}', role: 'admin', tag: 'clients',
     description: 'Delete a client; every token issued to it stops working.', params: clientParams,
     response: deleted.extend({ id: clientId }),
   }),
-  defineOperation({
+  rotateSecret: defineOperation({
     name: 'clients.rotateSecret', method: 'POST', path: '/clients/{id}/secret', role: 'admin', tag: 'clients',
     description: 'Give a confidential client a new secret (shown once); the old one stops working at once.',
     params: clientParams, response: z.object({ client_id: clientId, client_secret: z.string() }),
   }),
-] as const;
+};

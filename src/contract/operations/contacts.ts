@@ -30,26 +30,26 @@ const fields = {
   attributes: attributes.optional(),
 };
 
-export const contactOperations = [
-  defineOperation({
+export const contactOperations = {
+  list: defineOperation({
     name: 'contacts.list', method: 'GET', path: '/contacts', role: 'agent', tag: 'contacts', list: true,
     description: 'List contacts, optionally by email or a search in name, email and company.',
     query: listQuery({ email: z.string().max(254).optional(), q: z.string().max(200).optional() }), response: contact,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'contacts.fetch', method: 'GET', path: '/contacts/{id}', role: 'bot', tag: 'contacts',
     description: 'Fetch one contact.', params: idParams, response: contact,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'contacts.create', method: 'POST', path: '/contacts', successStatus: 201, role: 'bot', tag: 'contacts',
     description: 'Create a contact.', body: z.strictObject(fields), response: contact,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'contacts.update', method: 'PATCH', path: '/contacts/{id}', role: 'bot', tag: 'contacts',
     description: 'Update a contact.', params: idParams, body: nonEmptyPatch(fields), response: contact,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'contacts.delete', method: 'DELETE', path: '/contacts/{id}', role: 'admin', tag: 'contacts',
     description: 'Delete a contact.', params: idParams, response: deleted,
   }),
-] as const;
+};

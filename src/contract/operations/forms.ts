@@ -46,25 +46,25 @@ export const form = z.object({
 
 const fields = { name: text(200), description: nullableText(2000).optional(), fields: formFields };
 
-export const formOperations = [
-  defineOperation({
+export const formOperations = {
+  list: defineOperation({
     name: 'forms.list', method: 'GET', path: '/forms', role: 'bot', tag: 'forms', list: true,
     description: 'List forms.', query: listQuery({}), response: form,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'forms.fetch', method: 'GET', path: '/forms/{id}', role: 'admin', tag: 'forms',
     description: 'Fetch one form.', params: idParams, response: form,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'forms.create', method: 'POST', path: '/forms', successStatus: 201, role: 'bot', tag: 'forms', bodyLimit: 64 * 1024,
     description: 'Create a form with its fields.', body: z.strictObject(fields), response: form,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'forms.update', method: 'PATCH', path: '/forms/{id}', role: 'bot', tag: 'forms', bodyLimit: 64 * 1024,
     description: 'Update a form; `fields` replaces the whole list.', params: idParams, body: nonEmptyPatch(fields), response: form,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'forms.delete', method: 'DELETE', path: '/forms/{id}', role: 'admin', tag: 'forms',
     description: 'Delete a form.', params: idParams, response: deleted,
   }),
-] as const;
+};

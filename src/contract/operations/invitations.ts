@@ -22,33 +22,33 @@ export const invitation = z.object({
   created_at: timestamp,
 });
 
-export const invitationOperations = [
-  defineOperation({
+export const invitationOperations = {
+  list: defineOperation({
     name: 'invitations.list', method: 'GET', path: '/invitations', role: 'bot', tag: 'invitations', list: true,
     description: 'List invitations of the organization.',
     query: listQuery({ status: invitationStatus.optional(), role: role.optional(), email: z.string().max(254).optional() }),
     response: invitation,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'invitations.fetch', method: 'GET', path: '/invitations/{id}', role: 'bot', tag: 'invitations',
     description: 'Fetch one invitation.', params: idParams, response: invitation,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'invitations.create', method: 'POST', path: '/invitations', successStatus: 201, role: 'admin', tag: 'invitations',
     description: 'Invite an email address with a role. The single-use link is mailed to that address, never returned here.',
     body: z.strictObject({ email, role, group_ids: groupIds.optional() }),
     response: invitation,
   }),
-  defineOperation({
+  resend: defineOperation({
     name: 'invitations.resend', method: 'POST', path: '/invitations/{id}/resend', role: 'admin', tag: 'invitations',
     description: 'Mail a pending or expired invitation again, with a new link and a new expiry; the earlier link stops working.',
     params: idParams, response: invitation,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'invitations.delete', method: 'DELETE', path: '/invitations/{id}', role: 'admin', tag: 'invitations',
     description: 'Withdraw an invitation; its token stops working.', params: idParams, response: deleted,
   }),
-  defineOperation({
+  accept: defineOperation({
     // Public: the token itself is the credential (like a password-reset link). Costly to guess.
     name: 'invitations.accept', method: 'POST', path: '/invitations/accept', role: 'public', tag: 'invitations', cost: 10,
     description:
@@ -61,4 +61,4 @@ export const invitationOperations = [
     }),
     response: z.object({ organization_id: id, user_id: id, role }),
   }),
-] as const;
+};

@@ -20,25 +20,25 @@ const fields = {
   position: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(100_000).optional(),
 };
 
-export const knowledgeCategoryOperations = [
-  defineOperation({
+export const knowledgeCategoryOperations = {
+  list: defineOperation({
     name: 'knowledgeCategories.list', method: 'GET', path: '/knowledge-categories', role: 'agent', tag: 'knowledge categories', list: true,
     description: 'List knowledge-base categories.', query: listQuery({}), response: knowledgeCategory,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'knowledgeCategories.fetch', method: 'GET', path: '/knowledge-categories/{id}', role: 'agent', tag: 'knowledge categories',
     description: 'Fetch one category.', params: idParams, response: knowledgeCategory,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'knowledgeCategories.create', method: 'POST', path: '/knowledge-categories', successStatus: 201, role: 'agent', tag: 'knowledge categories',
     description: 'Create a category; names are unique in the organization.', body: z.strictObject(fields), response: knowledgeCategory,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'knowledgeCategories.update', method: 'PATCH', path: '/knowledge-categories/{id}', role: 'agent', tag: 'knowledge categories',
     description: 'Update a category.', params: idParams, body: nonEmptyPatch(fields), response: knowledgeCategory,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'knowledgeCategories.delete', method: 'DELETE', path: '/knowledge-categories/{id}', role: 'bot', tag: 'knowledge categories',
     description: 'Delete a category; its articles become uncategorised.', params: idParams, response: deleted,
   }),
-] as const;
+};

@@ -27,27 +27,27 @@ const fields = {
   tags: z.array(text(50)).max(20, 'must have at most 20 items').optional(),
 };
 
-export const knowledgeItemOperations = [
-  defineOperation({
+export const knowledgeItemOperations = {
+  list: defineOperation({
     name: 'knowledgeItems.list', method: 'GET', path: '/knowledge-items', role: 'agent', tag: 'knowledge items', list: true,
     description: 'List knowledge-base articles by status, category or a search in titles.',
     query: listQuery({ status: knowledgeItemStatus.optional(), category_id: id.optional(), q: z.string().max(200).optional() }),
     response: knowledgeItem,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'knowledgeItems.fetch', method: 'GET', path: '/knowledge-items/{id}', role: 'agent', tag: 'knowledge items',
     description: 'Fetch one article.', params: idParams, response: knowledgeItem,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'knowledgeItems.create', method: 'POST', path: '/knowledge-items', successStatus: 201, role: 'agent', tag: 'knowledge items', bodyLimit: LARGE_BODY,
     description: 'Create an article (a draft unless `status` says published).', body: z.strictObject(fields), response: knowledgeItem,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'knowledgeItems.update', method: 'PATCH', path: '/knowledge-items/{id}', role: 'agent', tag: 'knowledge items', bodyLimit: LARGE_BODY,
     description: 'Update an article; publishing sets `published_at`.', params: idParams, body: nonEmptyPatch(fields), response: knowledgeItem,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'knowledgeItems.delete', method: 'DELETE', path: '/knowledge-items/{id}', role: 'bot', tag: 'knowledge items',
     description: 'Delete an article.', params: idParams, response: deleted,
   }),
-] as const;
+};

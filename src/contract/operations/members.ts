@@ -17,26 +17,26 @@ export const member = z.object({
   updated_at: timestamp,
 });
 
-export const memberOperations = [
-  defineOperation({
+export const memberOperations = {
+  list: defineOperation({
     name: 'members.list', method: 'GET', path: '/members', role: 'bot', tag: 'members', list: true,
     description: 'List the members of the organization, filtered by role, group or status.',
     query: listQuery({ role: role.optional(), group_id: id.optional(), status: memberStatus.optional() }),
     response: member,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'members.fetch', method: 'GET', path: '/members/{id}', role: 'bot', tag: 'members',
     description: 'Fetch one member by user id.', params: idParams, response: member,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'members.update', method: 'PATCH', path: '/members/{id}', role: 'admin', tag: 'members',
     description: "Change a member's role, status or groups.",
     params: idParams,
     body: nonEmptyPatch({ role, status: memberStatus, group_ids: groupIds }),
     response: member,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'members.delete', method: 'DELETE', path: '/members/{id}', role: 'admin', tag: 'members',
     description: 'Remove a member from the organization; their tokens are revoked.', params: idParams, response: deleted,
   }),
-] as const;
+};

@@ -15,26 +15,26 @@ export const organizationGroup = z.object({
 
 const fields = { name: text(200), description: nullableText(2000).optional() };
 
-export const organizationGroupOperations = [
-  defineOperation({
+export const organizationGroupOperations = {
+  list: defineOperation({
     name: 'organizationGroups.list', method: 'GET', path: '/organization-groups', role: 'bot', tag: 'organization groups', list: true,
     description: 'List the groups (departments) of the organization.',
     query: listQuery({ name: z.string().max(200).optional() }), response: organizationGroup,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'organizationGroups.fetch', method: 'GET', path: '/organization-groups/{id}', role: 'bot', tag: 'organization groups',
     description: 'Fetch one group.', params: idParams, response: organizationGroup,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'organizationGroups.create', method: 'POST', path: '/organization-groups', successStatus: 201, role: 'admin', tag: 'organization groups',
     description: 'Create a group; names are unique in the organization.', body: z.strictObject(fields), response: organizationGroup,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'organizationGroups.update', method: 'PATCH', path: '/organization-groups/{id}', role: 'admin', tag: 'organization groups',
     description: 'Rename or describe a group.', params: idParams, body: nonEmptyPatch(fields), response: organizationGroup,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'organizationGroups.delete', method: 'DELETE', path: '/organization-groups/{id}', role: 'admin', tag: 'organization groups',
     description: 'Delete a group; its members stay in the organization.', params: idParams, response: deleted,
   }),
-] as const;
+};

@@ -15,28 +15,28 @@ export const organization = z.object({
 
 const fields = { name: text(200) };
 
-export const organizationOperations = [
-  defineOperation({
+export const organizationOperations = {
+  list: defineOperation({
     name: 'organizations.list', method: 'GET', path: '/organizations', role: 'bot', tag: 'organizations', list: true,
     description: "List the organizations the caller is a member of, with the caller's role in each.",
     query: listQuery({}), response: organization,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'organizations.fetch', method: 'GET', path: '/organizations/{id}', role: 'bot', tag: 'organizations',
     description: 'Fetch the organization the token is for.', params: idParams, response: organization,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'organizations.create', method: 'POST', path: '/organizations', successStatus: 201, role: 'admin', tag: 'organizations',
     description: 'Create an organization; the caller becomes its admin.',
     body: z.strictObject(fields), response: organization,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'organizations.update', method: 'PATCH', path: '/organizations/{id}', role: 'admin', tag: 'organizations',
     description: 'Rename the organization the token is for.', params: idParams, body: nonEmptyPatch(fields), response: organization,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'organizations.delete', method: 'DELETE', path: '/organizations/{id}', role: 'admin', tag: 'organizations',
     description: "Delete the organization the token is for, with everything in it; members' tokens are revoked.",
     params: idParams, response: deleted,
   }),
-] as const;
+};

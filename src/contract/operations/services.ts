@@ -21,26 +21,26 @@ const fields = {
   active: z.boolean().optional(),
 };
 
-export const serviceOperations = [
-  defineOperation({
+export const serviceOperations = {
+  list: defineOperation({
     name: 'services.list', method: 'GET', path: '/services', role: 'admin', tag: 'services', list: true,
     description: 'List services, optionally only active ones or those of a group.',
     query: listQuery({ active: queryBoolean.optional(), group_id: id.optional() }), response: service,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'services.fetch', method: 'GET', path: '/services/{id}', role: 'admin', tag: 'services',
     description: 'Fetch one service.', params: idParams, response: service,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'services.create', method: 'POST', path: '/services', successStatus: 201, role: 'admin', tag: 'services',
     description: 'Create a service.', body: z.strictObject(fields), response: service,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'services.update', method: 'PATCH', path: '/services/{id}', role: 'admin', tag: 'services',
     description: 'Update a service.', params: idParams, body: nonEmptyPatch(fields), response: service,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'services.delete', method: 'DELETE', path: '/services/{id}', role: 'admin', tag: 'services',
     description: 'Delete a service.', params: idParams, response: deleted,
   }),
-] as const;
+};

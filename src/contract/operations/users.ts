@@ -24,26 +24,26 @@ const selfFields = { name: z.string().trim().max(200, 'must be at most 200 chara
 const adminFields = { ...selfFields, role, status: memberStatus };
 const self = { param: 'id', role: 'guest' } as const;
 
-export const userOperations = [
-  defineOperation({
+export const userOperations = {
+  list: defineOperation({
     name: 'users.list', method: 'GET', path: '/users', role: 'bot', tag: 'users', list: true,
     description: 'List the users of the organization.',
     query: listQuery({ role: role.optional(), status: memberStatus.optional(), email: z.string().max(254).optional() }),
     response: user,
   }),
-  defineOperation({
+  fetchMe: defineOperation({
     name: 'users.fetchMe', method: 'GET', path: '/users/me', role: 'guest', tag: 'users',
     description: "Fetch the caller's own user.", response: user,
   }),
-  defineOperation({
+  updateMe: defineOperation({
     name: 'users.updateMe', method: 'PATCH', path: '/users/me', role: 'guest', tag: 'users',
     description: "Update the caller's own user (not its role).", body: nonEmptyPatch(selfFields), response: user,
   }),
-  defineOperation({
+  fetch: defineOperation({
     name: 'users.fetch', method: 'GET', path: '/users/{id}', role: 'bot', self, tag: 'users',
     description: 'Fetch a user of the organization (any role may fetch itself).', params: idParams, response: user,
   }),
-  defineOperation({
+  create: defineOperation({
     name: 'users.create', method: 'POST', path: '/users', successStatus: 201, role: 'admin', tag: 'users',
     description:
       'Create a user with a role in the organization. The account is pending (`email_verified: false`) and cannot sign in until its owner opens the activation link mailed to the address and chooses a password; ' +
@@ -56,18 +56,18 @@ export const userOperations = [
     }),
     response: user,
   }),
-  defineOperation({
+  resendActivation: defineOperation({
     name: 'users.resendActivation', method: 'POST', path: '/users/{id}/activation', role: 'admin', tag: 'users',
     description: 'Mail a new activation link to a pending user of the organization (earlier links keep working until they expire or one is used).',
     params: idParams, response: user,
   }),
-  defineOperation({
+  update: defineOperation({
     name: 'users.update', method: 'PATCH', path: '/users/{id}', role: 'admin', self, tag: 'users',
     description: "Update a user's role or status, or your own name (the name is the user's own: nobody renames someone else; nobody changes its own role).",
     params: idParams, body: nonEmptyPatch(adminFields), response: user,
   }),
-  defineOperation({
+  delete: defineOperation({
     name: 'users.delete', method: 'DELETE', path: '/users/{id}', role: 'admin', tag: 'users',
     description: "Remove a user from the organization; their tokens are revoked.", params: idParams, response: deleted,
   }),
-] as const;
+};

@@ -9,3 +9,4 @@ export {
   renderActivate, renderInvitationConfirm, renderInvitationNewAccount, renderInvitationSignIn, renderInvitationWrongAccount,
   renderOnboardingDone, type NewPasswordForm,
 } from './onboarding.js';
+export { renderPasswordResetForm, renderPasswordResetRequest, renderPasswordResetRequested } from './password-reset.js';

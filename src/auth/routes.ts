@@ -4,6 +4,7 @@ import type { AccountSectionSource } from './account/router.js';
 import { apiKeysAccount } from './api-keys/account-section.js';
 import { signedInUser } from './account/session.js';
 import type { AuthServices } from './services.js';
+import { createPasswordReset } from './password-reset/index.js';
 import { createTokenApi } from './token-api/index.js';
 
 /**
@@ -32,9 +33,14 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
     secureCookies: config.PUBLIC_URL.startsWith('https:'),
     signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
   });
+  // Issue 18: "Forgot password?" pages and the JSON reset API.
+  const passwordReset = createPasswordReset(runtime, { csrf: services.csrf, revocation: services.revocation });
   return {
-    routes: [tokenApi.middleware, apiKeys.routes],
+    routes: [tokenApi.middleware, passwordReset.api, passwordReset.pages, apiKeys.routes],
     accountSections: [apiKeys.section],
-    close: () => tokenApi.close(),
+    close: async () => {
+      tokenApi.close();
+      await passwordReset.close();
+    },
   };
 }

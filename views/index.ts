@@ -10,3 +10,4 @@ export {
   renderOnboardingDone, type NewPasswordForm,
 } from './onboarding.js';
 export { renderPasswordResetForm, renderPasswordResetRequest, renderPasswordResetRequested } from './password-reset.js';
+export { renderEmailChangeConfirm, renderEmailSection } from './email-change.js';

@@ -1,7 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { PASSWORD_RESET_API_PATH, PASSWORD_RESET_CONFIRM_API_PATH } from '../../contract/auth-routes.js';
-import { email } from '../../contract/schemas.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import { localeFromAcceptLanguage } from '../../shared/mail-locales.js';
@@ -10,7 +9,10 @@ import { clientIp } from '../http/public-origin.js';
 import type { ResetThrottle } from './throttle.js';
 import type { ResetRequests } from './requests.js';
 
-const requestBody = z.strictObject({ email });
+// Any address an account can have (the first admin's default is `admin@localhost`, which a strict
+// email schema refuses): something@something, no spaces, as long as the users table allows.
+export const accountEmail = z.string({ error: 'must be an email address' }).trim().min(1, 'is required').max(254, 'must be at most 254 characters').regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+const requestBody = z.strictObject({ email: accountEmail });
 // The password's policy is checked by the reset itself (one message for pages and API).
 const confirmBody = z.strictObject({ token: z.string().min(1, 'is required').max(200, 'must be at most 200 characters'), password: z.string().max(1024, 'must be at most 1024 characters') });
 

@@ -6,7 +6,6 @@ import {
   renderOnboardingDone, renderPasswordResetForm, renderPasswordResetRequest, renderPasswordResetRequested,
 } from '../../../views/index.js';
 import { PASSWORD_RESET_CONFIRM_PAGE, PASSWORD_RESET_PAGE } from '../../contract/auth-routes.js';
-import { email as emailSchema } from '../../contract/schemas.js';
 import { accountOfResetLink } from '../../domain/password-resets.js';
 import { hashLinkToken } from '../../domain/link-tokens.js';
 import type { Clock } from '../../shared/clock.js';
@@ -16,7 +15,7 @@ import { passwordError } from '../../shared/password-policy.js';
 import type { Csrf } from '../http/csrf.js';
 import { readForm, single } from '../http/form-body.js';
 import { clientIp } from '../http/public-origin.js';
-import { RESET_REQUESTED } from './api.js';
+import { accountEmail, RESET_REQUESTED } from './api.js';
 import type { ResetRequests } from './requests.js';
 import type { ResetThrottle } from './throttle.js';
 
@@ -76,7 +75,7 @@ export function passwordResetPages(deps: ResetPagesDeps): Router {
     const form = await readForm(ctx);
     deps.csrf.verify('password-reset', ctx.cookies.get(FORM_COOKIE, { signed: true }) ?? '', single(form, 'csrf'));
     const email = (single(form, 'email') ?? '').trim();
-    if (!emailSchema.safeParse(email).success) return html(ctx, requestForm(ctx, { email, error: 'Enter the email address you sign in with.' }), 400);
+    if (!accountEmail.safeParse(email).success) return html(ctx, requestForm(ctx, { email, error: 'Enter the email address you sign in with.' }), 400);
     await deps.throttle.consume(email, clientIp(ctx.req.headers, ctx.req.socket.remoteAddress));
     deps.requests.submit(email, locale(ctx));
     html(ctx, renderPasswordResetRequested({ message: RESET_REQUESTED }));

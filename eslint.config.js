@@ -23,21 +23,22 @@ export default tseslint.config(
 
 /**
  * DESIGN.md "Repository layout", the direction of imports:
- * cli → {auth, gateway, api, webhooks} → domain → {contract, db} → shared, with db above contract;
+ * cli → {auth, gateway, api, webhooks, mail} → domain → {contract, db} → shared, with db above contract;
  * the gateway, auth server and resource API never import each other. Each layer lists what it
  * may not reach.
  */
 function layers() {
   /** @type {Record<string, string[]>} */
   const forbidden = {
-    shared: ['contract', 'db', 'domain', 'auth', 'gateway', 'api', 'webhooks', 'cli', 'views'],
-    contract: ['db', 'domain', 'auth', 'gateway', 'api', 'webhooks', 'cli', 'views'],
-    db: ['domain', 'auth', 'gateway', 'api', 'webhooks', 'cli', 'views'],
-    domain: ['auth', 'gateway', 'api', 'webhooks', 'cli', 'views'],
-    auth: ['gateway', 'api', 'webhooks', 'cli'],
-    gateway: ['auth', 'api', 'webhooks', 'cli', 'views'],
-    api: ['auth', 'gateway', 'webhooks', 'cli', 'views'],
-    webhooks: ['auth', 'gateway', 'api', 'cli', 'views'],
+    shared: ['contract', 'db', 'domain', 'auth', 'gateway', 'api', 'webhooks', 'mail', 'cli', 'views'],
+    contract: ['db', 'domain', 'auth', 'gateway', 'api', 'webhooks', 'mail', 'cli', 'views'],
+    db: ['domain', 'auth', 'gateway', 'api', 'webhooks', 'mail', 'cli', 'views'],
+    domain: ['auth', 'gateway', 'api', 'webhooks', 'mail', 'cli', 'views'],
+    auth: ['gateway', 'api', 'webhooks', 'mail', 'cli'],
+    gateway: ['auth', 'api', 'webhooks', 'mail', 'cli', 'views'],
+    api: ['auth', 'gateway', 'webhooks', 'mail', 'cli', 'views'],
+    webhooks: ['auth', 'gateway', 'api', 'mail', 'cli', 'views'],
+    mail: ['auth', 'gateway', 'api', 'webhooks', 'cli', 'views'],
     cli: [],
   };
   // DESIGN.md "One write path": only domain/record-change.ts writes audit and outbox rows.

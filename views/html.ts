@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../src/shared/html-escape.js';
 
-/** Escapes text for HTML element content and double-quoted attributes. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+export { escapeHtml };
 
 /** A fragment of already-safe HTML; `html` only interpolates escaped values or other fragments. */
 export class SafeHtml {

@@ -9,3 +9,5 @@ export {
   renderActivate, renderInvitationConfirm, renderInvitationNewAccount, renderInvitationSignIn, renderInvitationWrongAccount,
   renderOnboardingDone, type NewPasswordForm,
 } from './onboarding.js';
+export { renderPasswordResetForm, renderPasswordResetRequest, renderPasswordResetRequested } from './password-reset.js';
+export { renderEmailChangeConfirm, renderEmailSection } from './email-change.js';

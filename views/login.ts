@@ -7,6 +7,8 @@ export interface LoginView {
   email?: string;
   error?: string;
   notice?: string;
+  /** "Forgot password?" (issue 18). */
+  forgotPasswordUrl: string;
 }
 
 export function renderLogin(view: LoginView): string {
@@ -22,6 +24,7 @@ ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
 <label for="password">Password</label>
 <input id="password" type="password" name="password" required autocomplete="current-password">
 <button type="submit">Sign in</button>
-</form>`,
+</form>
+<p class="muted"><a href="${view.forgotPasswordUrl}">Forgot password?</a></p>`,
   });
 }

@@ -23,9 +23,9 @@ function newPasswordFields(view: NewPasswordForm, submit: string) {
 <label for="name">Your name</label>
 <input id="name" type="text" name="name" value="${view.name}" maxlength="200" autocomplete="name">
 <label for="password">Choose a password</label>
-<input id="password" type="password" name="password" required minlength="8" maxlength="200" autocomplete="new-password">
+<input id="password" type="password" name="password" required minlength="12" maxlength="128" autocomplete="new-password">
 <label for="password_confirm">Repeat the password</label>
-<input id="password_confirm" type="password" name="password_confirm" required minlength="8" maxlength="200" autocomplete="new-password">
+<input id="password_confirm" type="password" name="password_confirm" required minlength="12" maxlength="128" autocomplete="new-password">
 <button type="submit">${submit}</button>
 </form>`;
 }

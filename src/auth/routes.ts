@@ -4,6 +4,8 @@ import type { AccountSectionSource } from './account/router.js';
 import { apiKeysAccount } from './api-keys/account-section.js';
 import { signedInUser } from './account/session.js';
 import type { AuthServices } from './services.js';
+import { emailChange } from './email-change/router.js';
+import { createPasswordReset } from './password-reset/index.js';
 import { createTokenApi } from './token-api/index.js';
 
 /**
@@ -32,9 +34,19 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
     secureCookies: config.PUBLIC_URL.startsWith('https:'),
     signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
   });
+  // Issue 18: "Forgot password?" pages and the JSON reset API.
+  const passwordReset = createPasswordReset(runtime, { csrf: services.csrf, revocation: services.revocation });
+  // Issue 18: "Email address" on the account page, confirmed by a link to the new address.
+  const email = emailChange({
+    knex: services.knex, clock: runtime.clock, csrf: services.csrf, context: { config, bus: runtime.bus }, throttle: services.throttle,
+    signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
+  });
   return {
-    routes: [tokenApi.middleware, apiKeys.routes],
-    accountSections: [apiKeys.section],
-    close: () => tokenApi.close(),
+    routes: [tokenApi.middleware, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes],
+    accountSections: [email.section, apiKeys.section],
+    close: async () => {
+      tokenApi.close();
+      await passwordReset.close();
+    },
   };
 }

@@ -7,6 +7,11 @@ import { migrateLatest } from '../db/migrate.js';
 import { bootstrapFirstRun } from './bootstrap.js';
 import { createRuntime, type OwnedRuntime } from './runtime.js';
 
+/** The start banner's line when mails are not sent (issue 18). */
+export const LOCAL_MAILBOX_NOTICE =
+  '\n  Mail: MAIL_URL is not set, so no mail leaves this machine. Invitations, account activations and password resets wait\n' +
+  '  in the local mailbox: read them with `gatehouse mail list` and `gatehouse mail show ID` (docs/email.md sets up SMTP).\n';
+
 export const ROLES_TO_START = ['all', 'gateway', 'auth', 'api', 'worker'] as const;
 export type StartRole = (typeof ROLES_TO_START)[number];
 
@@ -96,7 +101,13 @@ export async function start(options: StartOptions): Promise<Started> {
     if (role === 'all' || role === 'worker') {
       const { createWebhookWorker } = await import('../webhooks/worker.js');
       await serve(createWebhookWorker(runtime), config.INTERNAL_HOST, 0);
+      // Issue 18: the mail sender runs beside the webhook worker; without MAIL_URL mails wait in the mailbox.
+      if (config.MAIL_URL) {
+        const { createMailComponent } = await import('../mail/component.js');
+        await serve(createMailComponent(runtime), config.INTERNAL_HOST, 0);
+      }
     }
+    if (!config.MAIL_URL && role !== 'gateway') print(LOCAL_MAILBOX_NOTICE);
     if (role === 'all' || role === 'gateway') {
       const [{ createGatewayComponent }, { operations }] = await Promise.all([import('../gateway/app.js'), import('../contract/index.js')]);
       await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl }, { operations }), config.HOST, config.PORT);

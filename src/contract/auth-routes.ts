@@ -21,9 +21,19 @@ export const OAUTH_ROUTES = {
 /** Seed 001's time-based token endpoint. */
 export const TOKEN_API_PATH = '/v2/auth/token';
 
-/** The pages mailed links open (src/auth/onboarding): accepting an invitation, activating an account. */
+/** Issue 18: asking for a password-reset link, and setting the new password with it (JSON). */
+export const PASSWORD_RESET_API_PATH = '/v2/auth/password-reset';
+export const PASSWORD_RESET_CONFIRM_API_PATH = '/v2/auth/password-reset/confirm';
+
+/** The pages mailed links open (src/auth/onboarding, src/auth/password-reset, src/auth/email-change). */
 export const INVITATION_PAGE = '/account/invitation';
 export const ACTIVATION_PAGE = '/account/activate';
+/** Issue 18: "Forgot password?" (asks for the link), the page its link opens, and a new email's link. */
+export const PASSWORD_RESET_PAGE = '/account/password-reset';
+export const PASSWORD_RESET_CONFIRM_PAGE = '/account/password-reset/confirm';
+export const EMAIL_CHANGE_CONFIRM_PAGE = '/account/email/confirm';
+/** The account page's form asking to change the email address. */
+export const EMAIL_CHANGE_PAGE = '/account/email';
 
 /**
  * The whole table; `:name` is one segment of `[A-Za-z0-9_-]` (interaction uids, grant and key
@@ -49,7 +59,13 @@ export const AUTH_SERVER_ROUTES: readonly string[] = Object.freeze([
   INVITATION_PAGE,
   `${INVITATION_PAGE}/sign-in`,
   ACTIVATION_PAGE,
+  PASSWORD_RESET_PAGE,
+  PASSWORD_RESET_CONFIRM_PAGE,
+  EMAIL_CHANGE_PAGE,
+  EMAIL_CHANGE_CONFIRM_PAGE,
   TOKEN_API_PATH,
+  PASSWORD_RESET_API_PATH,
+  PASSWORD_RESET_CONFIRM_API_PATH,
 ]);
 
 /** Where auth-server paths live: anything that folds into one of these is the auth server's. */

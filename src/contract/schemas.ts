@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PROBLEMS } from '../shared/password-policy.js';
 import { ROLES } from './roles.js';
 
 // Building blocks shared by the operation files. Bodies are strict objects: an unknown field is
@@ -21,6 +22,12 @@ export const groupIds = z.array(id).max(100, 'must have at most 100 items');
 export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 /** An optional string that may be cleared with null. */
 export const nullableText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullable();
+
+/** A password someone chooses: the one policy (shared/password-policy.ts), one message per problem. */
+export const newPassword = z.string().superRefine((value, ctx) => {
+  const problem = checkPassword(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: PASSWORD_PROBLEMS[problem] });
+}).meta({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters, not a common or leaked password.` });
 
 export const email = z.email({ error: 'must be an email address' }).max(254, 'must be at most 254 characters');
 

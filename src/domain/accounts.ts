@@ -3,8 +3,9 @@ import { activateUser, findUserById, type UserRow } from '../db/accounts.js';
 import { findEmailVerification, insertEmailVerification, lockEmailVerification, useEmailVerificationsOf, type EmailVerificationRow } from '../db/email-verifications.js';
 import { AppError } from '../shared/errors.js';
 import { hashPassword } from '../shared/password.js';
+import { passwordError } from '../shared/password-policy.js';
 import { ACTIVATION_TOKEN_PREFIX, hashLinkToken, newLinkToken } from './link-tokens.js';
-import { mailAccountActivation } from './mails.js';
+import { mailAccountActivation, type MailContext } from './mails.js';
 
 /**
  * Accounts made for someone else (users.create, issue 17): created pending, with no password, and
@@ -16,23 +17,20 @@ import { mailAccountActivation } from './mails.js';
 /** Issues an activation link for a pending account and mails it, in the caller's transaction. */
 export async function sendActivation(
   trx: Knex,
-  input: { publicUrl: string; user: Pick<UserRow, 'id' | 'email'>; organizationName: string; expiresAt: Date },
+  context: MailContext,
+  input: { user: Pick<UserRow, 'id' | 'email'>; organizationName: string; expiresAt: Date },
 ): Promise<void> {
   const { token, hash } = newLinkToken(ACTIVATION_TOKEN_PREFIX);
   await insertEmailVerification(trx, { userId: input.user.id, tokenHash: hash, expiresAt: input.expiresAt });
-  await mailAccountActivation(trx, { publicUrl: input.publicUrl, to: input.user.email, organizationName: input.organizationName, token, expiresAt: input.expiresAt });
+  await mailAccountActivation(trx, context, { to: input.user.email, organizationName: input.organizationName, token, expiresAt: input.expiresAt });
 }
 
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 200;
 export const NAME_MAX = 200;
 
 /** The rules of a password and a name chosen on a page (the API's zod schemas say the same). */
 export function checkNewCredentials(input: { name: string; password: string }): string | undefined {
   if (input.name.trim().length > NAME_MAX) return `Your name may be at most ${NAME_MAX} characters.`;
-  if (input.password.length < PASSWORD_MIN) return `Your password must be at least ${PASSWORD_MIN} characters.`;
-  if (input.password.length > PASSWORD_MAX) return `Your password may be at most ${PASSWORD_MAX} characters.`;
-  return undefined;
+  return passwordError(input.password);
 }
 
 function linkState(row: EmailVerificationRow | undefined, now: number): void {

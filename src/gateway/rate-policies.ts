@@ -1,4 +1,6 @@
-import { OAUTH_ROUTES, TOKEN_API_PATH } from '../contract/auth-routes.js';
+import {
+  EMAIL_CHANGE_PAGE, OAUTH_ROUTES, PASSWORD_RESET_API_PATH, PASSWORD_RESET_CONFIRM_API_PATH, PASSWORD_RESET_CONFIRM_PAGE, PASSWORD_RESET_PAGE, TOKEN_API_PATH,
+} from '../contract/auth-routes.js';
 import type { Operation } from '../contract/operation.js';
 import { ROLES, type Role } from '../contract/roles.js';
 import type { Config } from '../shared/config/index.js';
@@ -54,9 +56,12 @@ export function apiRateChecks(config: Config, operation: Operation, caller: Call
   return checks;
 }
 
+// Issue 18: the forms and endpoints that mail a link or set a password count like a login.
+const CREDENTIAL_FORMS = new Set([PASSWORD_RESET_API_PATH, PASSWORD_RESET_CONFIRM_API_PATH, PASSWORD_RESET_PAGE, PASSWORD_RESET_CONFIRM_PAGE, EMAIL_CHANGE_PAGE]);
+
 export function authRouteChecks(config: Config, method: string, path: string, ip: string): RateCheck[] {
   // Exact paths: app.ts refused every other spelling of an auth-server path before this.
   if (path === OAUTH_ROUTES.token || path === TOKEN_API_PATH) return [rateCheck('token', `ip:${ip}`, config.RATE_LIMIT_TOKEN_ENDPOINT, 1)];
-  if (method === 'POST' && path.startsWith('/interaction/')) return [rateCheck('login', `ip:${ip}`, config.RATE_LIMIT_LOGIN, 1)];
+  if (method === 'POST' && (path.startsWith('/interaction/') || CREDENTIAL_FORMS.has(path))) return [rateCheck('login', `ip:${ip}`, config.RATE_LIMIT_LOGIN, 1)];
   return [rateCheck('ip', `ip:${ip}`, config.RATE_LIMIT_ANONYMOUS, 1)];
 }

@@ -37,7 +37,7 @@ export interface Runtime {
 
 /** A component the root serves on its own listener and stops on shutdown. */
 export interface Component {
-  readonly name: 'gateway' | 'auth' | 'api' | 'worker';
+  readonly name: 'gateway' | 'auth' | 'api' | 'worker' | 'mail';
   readonly listener?: http.RequestListener;
   /** Requests with `Expect: 100-continue`; without it node sends `100 Continue` at once. */
   readonly onCheckContinue?: http.RequestListener;

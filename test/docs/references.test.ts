@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configTable } from '../../scripts/config-table.js';
+import { AUTH_SERVER_ROUTES } from '../../src/contract/auth-routes.js';
 import { createRouteTable, operations } from '../../src/contract/index.js';
 import { documents, headingAnchors, links, readDocument, ROOT } from './markdown.js';
 
@@ -9,7 +10,7 @@ import { documents, headingAnchors, links, readDocument, ROOT } from './markdown
 // they mention, the configuration they list. No internal vocabulary reaches a reader.
 
 // Auth-server paths under /v2 (not operations of the contract).
-const AUTH_SERVER_PATHS = new Set(['/v2/auth', '/v2/auth/token']);
+const AUTH_SERVER_PATHS = new Set(['/v2/auth', ...AUTH_SERVER_ROUTES.filter((route) => route.startsWith('/v2/'))]);
 
 describe('documentation references', () => {
   const routes = createRouteTable(operations);

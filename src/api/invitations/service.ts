@@ -47,8 +47,8 @@ export async function createInvitation(runtime: Runtime, caller: Caller, input: 
       invited_by: caller.identity.kind === 'client' ? null : caller.identity.sub,
       expires_at: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),
     });
-    await mailInvitation(trx, {
-      publicUrl: runtime.config.PUBLIC_URL, to: invitation.email, organizationName: await organizationName(trx, org),
+    await mailInvitation(trx, runtime, {
+      to: invitation.email, organizationName: await organizationName(trx, org),
       role: invitation.role, token, expiresAt: invitation.expires_at,
     });
     await recordChange(trx, caller, { action: 'invitations.create', resourceType: 'invitation', resourceId: invitation.id, changes: { ...input } });
@@ -69,8 +69,8 @@ export async function resendInvitation(runtime: Runtime, caller: Caller, id: str
     if (existing.accepted_at !== null) throw new AppError('conflict', 'This invitation has already been used.');
     const expiresAt = new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000);
     const renewed = await renewInvitationToken(trx, org, id, { tokenHash: hash, expiresAt });
-    await mailInvitation(trx, {
-      publicUrl: runtime.config.PUBLIC_URL, to: renewed.email, organizationName: await organizationName(trx, org),
+    await mailInvitation(trx, runtime, {
+      to: renewed.email, organizationName: await organizationName(trx, org),
       role: renewed.role, token, expiresAt,
     });
     await recordChange(trx, caller, { action: 'invitations.resend', resourceType: 'invitation', resourceId: id });

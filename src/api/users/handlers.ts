@@ -39,8 +39,7 @@ export const userHandlers = implement(userOperations, {
       const id = await insertMemberUser(trx, {
         organizationId: caller.identity.org, email: body.email, name: body.name ?? '', role: body.role, isBot: body.is_bot ?? false,
       });
-      await sendActivation(trx, {
-        publicUrl: runtime.config.PUBLIC_URL,
+      await sendActivation(trx, runtime, {
         user: { id, email: body.email },
         organizationName: await organizationName(trx, caller.identity.org),
         expiresAt: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),
@@ -57,8 +56,7 @@ export const userHandlers = implement(userOperations, {
       const member = await findMember(trx, caller.identity.org, input.params.id);
       if (!member) throw notFound('user');
       if (member.email_verified_at !== null) throw new AppError('conflict', 'This account is already activated.');
-      await sendActivation(trx, {
-        publicUrl: runtime.config.PUBLIC_URL,
+      await sendActivation(trx, runtime, {
         user: { id: member.id, email: member.email },
         organizationName: await organizationName(trx, caller.identity.org),
         expiresAt: new Date(runtime.clock.now() + runtime.config.API_INVITATION_TTL_HOURS * 3_600_000),

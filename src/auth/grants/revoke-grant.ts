@@ -3,6 +3,7 @@ import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config/index.js';
 import { revocationLifetimeMs, revoke } from '../../db/revocations.js';
+import { revokeRefreshFamiliesOfUser } from '../token-api/refresh-token-rows.js';
 import { deleteRowsOfGrant, deleteSessionsOfAccount, grantIdsOfAccount } from '../storage/oidc-rows.js';
 
 export interface RevocationDeps {
@@ -30,7 +31,7 @@ export async function revokeAccessToken(deps: RevocationDeps, jti: string, expir
 }
 
 /**
- * A disabled account (issue 3): every grant and session is deleted, so no refresh token or login
+ * A disabled account (issue 3), or a password reset (issue 18): every grant and session is deleted, so no refresh token or login
  * works again, and every access token issued before now is refused at the gateway. The operator's
  * `gatehouse user disable` calls this after setting `users.disabled_at`; an organization disables
  * a member only there (api/members/service.ts, a membership cut-off).
@@ -39,5 +40,8 @@ export async function revokeEverythingOfUser(deps: RevocationDeps, userId: strin
   for (const grantId of await grantIdsOfAccount(deps.knex, userId)) await deleteRowsOfGrant(deps.knex, grantId);
   await deleteSessionsOfAccount(deps.knex, userId);
   const now = deps.clock.now();
+  // The seed-001 token API's refresh tokens too (issue 18: a password reset must end them; a
+  // disabled user's were refused only because the user could not sign in).
+  await revokeRefreshFamiliesOfUser(deps.knex, userId, new Date(now));
   await revoke(deps, { kind: 'user', subject: userId, notBefore: now, expiresAt: now + revocationLifetimeMs(deps.config) });
 }

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import { renderConsent, renderLogin } from '../../../views/index.js';
+import { PASSWORD_RESET_PAGE } from '../../contract/auth-routes.js';
 import { AppError } from '../../shared/errors.js';
 import { findUserById } from '../../db/accounts.js';
 import { listOrganizationsOfUser } from '../accounts/account-rows.js';
@@ -88,6 +89,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
         action: `/interaction/${interaction.uid}/login`,
         csrfToken: deps.csrf.tokenFor('login', interaction.uid),
         clientName: await clientName(provider, interaction),
+        forgotPasswordUrl: PASSWORD_RESET_PAGE,
         ...(forced ? { notice: 'Please sign in again to continue.' } : {}),
       }));
     }
@@ -106,6 +108,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       action: `/interaction/${interaction.uid}/login`,
       csrfToken: deps.csrf.tokenFor('login', interaction.uid),
       clientName: undefined,
+      forgotPasswordUrl: PASSWORD_RESET_PAGE,
       email,
       error,
     }), status);

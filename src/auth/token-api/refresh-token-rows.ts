@@ -46,6 +46,11 @@ export async function revokeRefreshFamily(knex: Knex, familyId: string, now: Dat
   await knex('first_party_refresh_tokens').where({ family_id: familyId }).whereNull('family_revoked_at').update({ family_revoked_at: now });
 }
 
+/** Revokes every family of the user (disabled, password reset). */
+export async function revokeRefreshFamiliesOfUser(knex: Knex, userId: string, now: Date): Promise<void> {
+  await knex('first_party_refresh_tokens').where({ user_id: userId }).whereNull('family_revoked_at').update({ family_revoked_at: now });
+}
+
 export async function deleteExpiredRefreshTokens(knex: Knex, now: Date): Promise<number> {
   return knex('first_party_refresh_tokens').where('expires_at', '<=', now).delete();
 }

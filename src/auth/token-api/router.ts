@@ -2,8 +2,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { TOKEN_API_PATH } from '../../contract/auth-routes.js';
 import { AppError } from '../../shared/errors.js';
-import { readRawBody } from '../http/form-body.js';
-import { fieldErrors, validationFailed } from '../../contract/field-errors.js';
+import { parseBody, readJson } from '../http/json-body.js';
 import type { SignInThrottle } from './throttle.js';
 import type { TokenService } from './service.js';
 
@@ -35,11 +34,11 @@ export function tokenApi(deps: { service: TokenService; throttle: SignInThrottle
       if (ctx.get('authorization')) {
         throw new AppError('invalid_request', 'Refresh with POST is for expired tokens and takes no Authorization header; use GET with the current token instead.');
       }
-      const input = parse(refreshBody, body);
+      const input = parseBody(refreshBody, body);
       ctx.body = await service.refreshWithClientId(input.refreshToken, input.clientId);
       return;
     }
-    const input = parse(signInBody, body);
+    const input = parseBody(signInBody, body);
     const ip = ctx.ip;
     await throttle.check(input.email, ip);
     try {
@@ -72,22 +71,4 @@ export function tokenApi(deps: { service: TokenService; throttle: SignInThrottle
     ctx.set('allow', 'GET, POST');
     throw new AppError('method_not_allowed', `${ctx.method} is not allowed here; use POST to sign in or refresh, GET to refresh before expiry.`);
   };
-}
-
-async function readJson(ctx: ParameterizedContext): Promise<unknown> {
-  if (!ctx.is('application/json')) {
-    throw new AppError('unsupported_media_type', 'Send the request body as application/json.');
-  }
-  const text = await readRawBody(ctx);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError('invalid_request', 'The body is not valid JSON.');
-  }
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body, { reportInput: true });
-  if (result.success) return result.data;
-  throw validationFailed(fieldErrors(result.error));
 }

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { clientCreateCommand, clientDeleteCommand, clientListCommand, clientRotateSecretCommand } from './client.js';
 import { keysRotateCommand } from './keys.js';
-import { mailListCommand, mailShowCommand } from './mail.js';
+import { mailListCommand, mailPreviewCommand, mailShowCommand } from './mail.js';
 import { migrateCommand } from './migrate.js';
 import { orgCreateCommand } from './org.js';
 import { startCommand } from './start.js';
@@ -10,4 +10,4 @@ import { userCreateCommand, userDisableCommand } from './user.js';
 /** Every `gatehouse` command; `gatehouse --help` lists them in this order. */
 export const commands: Command[] = [startCommand, migrateCommand, orgCreateCommand, userCreateCommand, userDisableCommand,
   clientCreateCommand, clientListCommand, clientRotateSecretCommand, clientDeleteCommand,
-  keysRotateCommand, mailListCommand, mailShowCommand];
+  keysRotateCommand, mailListCommand, mailShowCommand, mailPreviewCommand];

@@ -6,6 +6,7 @@ import { createInProcessBus } from '../../shared/bus.js';
 import { systemClock } from '../../shared/clock.js';
 import { isRole, ROLES } from '../../contract/roles.js';
 import { hashPassword } from '../../shared/password.js';
+import { checkPassword, PASSWORD_PROBLEMS } from '../../shared/password-policy.js';
 import { withDatabase } from './shared.js';
 
 export const userCreateCommand: Command = {
@@ -27,7 +28,8 @@ export const userCreateCommand: Command = {
     const role = requireString(values, 'role');
     const org = requireString(values, 'org');
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new UsageError('--email must be an email address');
-    if (password.length < 8) throw new UsageError('--password must be at least 8 characters');
+    const problem = checkPassword(password);
+    if (problem) throw new UsageError(`--password ${PASSWORD_PROBLEMS[problem]}`);
     if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     const passwordHash = await hashPassword(password);
     const user = await withDatabase(async (db) => {

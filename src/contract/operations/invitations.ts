@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOperation } from '../define.js';
-import { deleted, email, groupIds, id, idParams, listQuery, role, timestamp } from '../schemas.js';
+import { deleted, email, groupIds, id, idParams, listQuery, newPassword, role, timestamp } from '../schemas.js';
 
 // Seed 000 "invite a customer to a property": an admin invites an email with a role; a single-use,
 // expiring link is mailed to that email, and only there (issue 17: never in the inviter's answer;
@@ -57,7 +57,7 @@ export const invitationOperations = {
     body: z.strictObject({
       token: z.string().min(1).max(200, 'must be at most 200 characters'),
       name: z.string().trim().max(200, 'must be at most 200 characters').optional(),
-      password: z.string().min(8, 'must be at least 8 characters').max(200, 'must be at most 200 characters'),
+      password: newPassword,
     }),
     response: z.object({ organization_id: id, user_id: id, role }),
   }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PROBLEMS } from '../password-policy.js';
 import { flag, nonNegativeInt, optionalPort, optionalString, port, positiveInt, url } from './fields.js';
 
 /**
@@ -42,8 +43,11 @@ export const coreFields = {
     .describe('pino log level.'),
   ADMIN_EMAIL: optionalString().pipe(z.email('must be an email address').optional())
     .describe('First run only: email of the bootstrap admin. Default `admin@localhost`.'),
-  ADMIN_PASSWORD: optionalString().pipe(z.string().min(8, 'must be at least 8 characters').optional())
-    .describe('First run only: password of the bootstrap admin. Unset: generated and printed once.'),
+  ADMIN_PASSWORD: optionalString().pipe(z.string().superRefine((value, ctx) => {
+    const problem = checkPassword(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: PASSWORD_PROBLEMS[problem] });
+  }).optional())
+    .describe(`First run only: password of the bootstrap admin (${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters, not a common one). Unset: generated and printed once.`),
   ADMIN_ORGANIZATION: z.string().min(1).max(200).default('Default organization')
     .describe('First run only: name of the bootstrap organization.'),
   SHUTDOWN_TIMEOUT_MS: nonNegativeInt(10_000).describe('How long SIGTERM waits for in-flight requests before closing sockets.'),

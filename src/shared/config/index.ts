@@ -6,16 +6,21 @@ import { apiFields } from './api.js';
 import { authFields } from './auth.js';
 import { coreFields } from './core.js';
 import { gatewayFields } from './gateway.js';
+import { mailFields } from './mail.js';
 import { tokensFields } from './tokens.js';
 import { webhooksFields } from './webhooks.js';
 
 export const configSchema = z
-  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields })
+  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields, ...mailFields })
   .strict()
   .superRefine((c, ctx) => {
     // Two answers to "who may read /metrics" would leave the operator guessing which one holds.
     if (c.METRICS_PUBLIC && c.METRICS_TOKEN !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['METRICS_PUBLIC'], message: 'cannot be true while METRICS_TOKEN is set; choose one' });
+    }
+    // A mail whose sender the operator never chose would be refused or land in spam.
+    if (c.MAIL_URL !== undefined && c.MAIL_FROM === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when MAIL_URL is set' });
     }
   })
   .transform((c) => {

@@ -121,7 +121,7 @@ describe('invitations', () => {
     const late = await invite({ email: 'late@example.test', role: 'guest' });
     const withdrawn = await invite({ email: 'withdrawn@example.test', role: 'guest' });
     clock.advance(7 * 24 * 3_600_000 + 1);
-    const expired = await api.call(undefined, 'POST', '/v2/invitations/accept', { token: late.token, password: 'long-enough' });
+    const expired = await api.call(undefined, 'POST', '/v2/invitations/accept', { token: late.token, password: 'long-enough-passphrase' });
     expect([expired.status, expired.body.error]).toEqual([422, 'unprocessable']);
     const list = await api.call(tenant.identity('admin'), 'GET', '/v2/invitations?status=expired');
     expect((list.body.data as Array<{ id: string }>).map((row) => row.id)).toEqual(expect.arrayContaining([late.id, withdrawn.id]));
@@ -130,9 +130,9 @@ describe('invitations', () => {
 
     const removed = await api.call(tenant.identity('admin'), 'DELETE', `/v2/invitations/${withdrawn.id}`);
     expect(removed.status).toBe(200);
-    const afterWithdraw = await api.call(undefined, 'POST', '/v2/invitations/accept', { token: withdrawn.token, password: 'long-enough' });
+    const afterWithdraw = await api.call(undefined, 'POST', '/v2/invitations/accept', { token: withdrawn.token, password: 'long-enough-passphrase' });
     expect([afterWithdraw.status, afterWithdraw.body.error]).toEqual([404, 'not_found']);
-    const madeUp = await api.call(undefined, 'POST', '/v2/invitations/accept', { token: 'ghi_made-up', password: 'long-enough' });
+    const madeUp = await api.call(undefined, 'POST', '/v2/invitations/accept', { token: 'ghi_made-up', password: 'long-enough-passphrase' });
     expect([madeUp.status, madeUp.body.error]).toEqual([404, 'not_found']);
   });
 });

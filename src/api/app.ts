@@ -6,6 +6,7 @@ import { serveDocs } from './docs/serve.js';
 import { handlers } from './handlers.js';
 import { checkMembership } from './pipeline/check-membership.js';
 import { dispatch } from './pipeline/dispatch.js';
+import { enforceAccess } from './pipeline/enforce-access.js';
 import { enforcePermission } from './pipeline/enforce-permission.js';
 import { readBody } from './pipeline/read-body.js';
 import { resolveOperation } from './pipeline/resolve-operation.js';
@@ -31,6 +32,7 @@ export function createApiComponent(runtime: Runtime): Component {
   app.use(readBody());
   app.use(enforcePermission());
   app.use(validateInput());
+  app.use(enforceAccess(runtime.db.knex));
   app.use(dispatch(runtime, handlers));
   return { name: 'api', listener: app.callback(), stop: async () => {} };
 }

@@ -14,6 +14,17 @@ export const timestamp = z.iso.datetime({ offset: true });
 export const role = z.enum(ROLES);
 
 export const idParams = z.strictObject({ id });
+
+/**
+ * A public token: a prefix naming the kind and 24 letters or digits (widgets `wgt_`, visitors
+ * `vis_`, conversations `cnv_`). Public identifiers, never credentials, except the widget's
+ * client token for its public configuration.
+ */
+export const publicToken = (prefix: 'wgt' | 'vis' | 'cnv', noun: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{24}$`), `must be a ${noun} token`);
+export const clientToken = publicToken('wgt', 'widget client');
+export const visitorToken = publicToken('vis', 'visitor');
+export const conversationToken = publicToken('cnv', 'conversation');
 /** The groups a member belongs to (members, invitations). */
 export const groupIds = z.array(id).max(100, 'must have at most 100 items');
 
@@ -39,6 +50,8 @@ export const listQuery = <T extends z.ZodRawShape>(filters: T) => z.strictObject
 export const queryBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 export const deleted = z.object({ id, deleted: z.literal(true) });
+/** The answer of deleting a resource addressed by a public token (widgets, visitors, conversations). */
+export const deletedToken = z.object({ token: z.string(), deleted: z.literal(true) });
 
 /**
  * A PATCH body: every field optional, but an update that changes nothing is a client mistake.

@@ -13,12 +13,29 @@ export interface OutboxRow {
   data: Record<string, unknown>;
   changes: Record<string, unknown> | null;
   request_id: string | null;
+  /** The conversation the event belongs to, with its sequence number there (SSE `id`). */
+  conversation_id: string | null;
+  seq: number | null;
+  /** Installation-wide order of events (`/events` resumes by it). */
+  position: number;
   created_at: Date;
   dispatched_at: Date | null;
 }
 
+/**
+ * The next `count` sequence numbers of a conversation's events, taken in the change's
+ * transaction: the row lock orders concurrent writers, so numbers are gapless and never repeat.
+ */
+export async function takeConversationSeqs(knex: Knex, conversationId: string, count: number): Promise<number[]> {
+  const [row] = (await knex('conversations').where({ id: conversationId })
+    .increment('last_event_seq', count).returning('last_event_seq')) as { last_event_seq: number | string }[];
+  if (!row) throw new Error(`no conversation ${conversationId} to number events of`);
+  const last = Number(row.last_event_seq);
+  return Array.from({ length: count }, (_, index) => last - count + 1 + index);
+}
+
 /** Outbox rows of one change, in its transaction. Only domain/record-change.ts calls this. */
-export async function insertOutboxEvents(knex: Knex, rows: Omit<OutboxRow, 'id' | 'created_at' | 'dispatched_at'>[]): Promise<void> {
+export async function insertOutboxEvents(knex: Knex, rows: Omit<OutboxRow, 'id' | 'created_at' | 'dispatched_at' | 'position'>[]): Promise<void> {
   if (rows.length === 0) return;
   await knex('outbox_events').insert(rows.map((row) => ({
     ...row,

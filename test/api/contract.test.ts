@@ -63,13 +63,13 @@ describe('the contract', () => {
   it('applies the self rule only to the caller and only where declared', () => {
     const fetch = findOperationByName('users.fetch')!;
     expect(lowestRole(fetch)).toBe('guest');
-    expect(isAllowed(fetch, { sub: 'u1', role: 'guest' }, { id: 'u1' })).toBe(true);
-    expect(isAllowed(fetch, { sub: 'u1', role: 'guest' }, { id: 'me' })).toBe(true);
-    expect(isAllowed(fetch, { sub: 'u1', role: 'guest' }, { id: 'u2' })).toBe(false);
-    expect(isAllowed(fetch, { sub: 'u1', role: 'bot' }, { id: 'u2' })).toBe(true);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'guest', kind: 'user' as const }, { id: 'u1' })).toBe(true);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'guest', kind: 'user' as const }, { id: 'me' })).toBe(true);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'guest', kind: 'user' as const }, { id: 'u2' })).toBe(false);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'bot', kind: 'user' as const }, { id: 'u2' })).toBe(true);
     expect(isAllowed(fetch, undefined, { id: 'u1' })).toBe(false);
     const remove = findOperationByName('users.delete')!;
-    expect(isAllowed(remove, { sub: 'u1', role: 'bot' }, { id: 'u1' })).toBe(false);
+    expect(isAllowed(remove, { sub: 'u1', role: 'bot', kind: 'user' as const }, { id: 'u1' })).toBe(false);
     expect(isAllowed(findOperationByName('invitations.accept')!, undefined, {})).toBe(true);
   });
 });

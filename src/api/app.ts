@@ -4,6 +4,7 @@ import type { Component, Runtime } from '../shared/runtime.js';
 import { requestContext } from '../shared/koa/request-context.js';
 import { serveDocs } from './docs/serve.js';
 import { handlers } from './handlers.js';
+import { OutboxTail } from './live/tail.js';
 import { checkMembership } from './pipeline/check-membership.js';
 import { dispatch } from './pipeline/dispatch.js';
 import { enforceAccess } from './pipeline/enforce-access.js';
@@ -33,6 +34,13 @@ export function createApiComponent(runtime: Runtime): Component {
   app.use(enforcePermission());
   app.use(validateInput());
   app.use(enforceAccess(runtime.db.knex));
-  app.use(dispatch(runtime, handlers));
-  return { name: 'api', listener: app.callback(), stop: async () => {} };
+  const events = new OutboxTail({ knex: runtime.db.knex, bus: runtime.bus, logger: runtime.logger, now: () => runtime.clock.now() });
+  app.use(dispatch(runtime, handlers, events));
+  return {
+    name: 'api',
+    listener: app.callback(),
+    // Live streams never finish by themselves: end them so the listener can drain.
+    drain: () => events.close(),
+    stop: async () => events.close(),
+  };
 }

@@ -8,6 +8,7 @@ import { healthHandlers } from './health.js';
 import { invitationHandlers } from './invitations/handlers.js';
 import { knowledgeCategoryHandlers } from './knowledge-categories/handlers.js';
 import { knowledgeItemHandlers } from './knowledge-items/handlers.js';
+import { liveHandlers } from './live/handlers.js';
 import { memberHandlers } from './members/handlers.js';
 import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
@@ -29,6 +30,7 @@ const groups: readonly (readonly Binding[])[] = [
   auditHandlers,
   apiKeyHandlers,
   clientHandlers,
+  liveHandlers,
 ];
 
 /**

@@ -1,26 +1,8 @@
 import type { Knex } from 'knex';
-import type { EventType } from '../contract/events.js';
 import { jsonb } from './jsonb.js';
+import type { OutboxRow } from './outbox-reads.js';
 
-export interface OutboxRow {
-  id: string;
-  organization_id: string;
-  type: EventType;
-  actor_type: string;
-  actor_id: string;
-  resource_type: string;
-  resource_id: string;
-  data: Record<string, unknown>;
-  changes: Record<string, unknown> | null;
-  request_id: string | null;
-  /** The conversation the event belongs to, with its sequence number there (SSE `id`). */
-  conversation_id: string | null;
-  seq: number | null;
-  /** Installation-wide order of events (`/events` resumes by it). */
-  position: number;
-  created_at: Date;
-  dispatched_at: Date | null;
-}
+export type { OutboxRow } from './outbox-reads.js';
 
 /**
  * The next `count` sequence numbers of a conversation's events, taken in the change's

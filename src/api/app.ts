@@ -22,6 +22,10 @@ import { verifyAssertion } from './pipeline/verify-assertion.js';
 export function createApiComponent(runtime: Runtime): Component {
   const app = new Koa();
   app.proxy = false;
+  // A live stream whose client went away ends "prematurely": expected, not an error to print.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') runtime.logger.error({ err }, 'api response failed');
+  });
   app.use(requestContext({ logger: runtime.logger.child({ component: 'api' }) }));
   app.use(serveDocs({ operations, publicUrl: runtime.config.PUBLIC_URL }));
   app.use(resolveOperation(routes));

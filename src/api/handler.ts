@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { Identity } from '../contract/identity.js';
@@ -44,7 +44,7 @@ export type ResponseHeaders = Readonly<Record<string, string>>;
  * (Server-Sent Events) written as it comes.
  */
 export type HandlerResult =
-  | { stream: Readable; headers?: ResponseHeaders }
+  | { stream: Duplex; headers?: ResponseHeaders }
   | { data: unknown; next_cursor?: string | null; headers?: ResponseHeaders }
   | { raw: unknown; headers?: ResponseHeaders }
   | { notModified: true; headers?: ResponseHeaders };
@@ -66,7 +66,7 @@ export interface InputOf<O extends Operation> extends HandlerContext {
 
 /** What the handler of `O` must answer: its documented response, in the shape its row declares. */
 export type ResultOf<O extends Operation> = O extends { readonly stream: true }
-  ? { stream: Readable; headers?: ResponseHeaders }
+  ? { stream: Duplex; headers?: ResponseHeaders }
   : O extends { readonly bare: true }
   ? { raw: DataOf<O>; headers?: ResponseHeaders }
   : O extends { readonly list: true }

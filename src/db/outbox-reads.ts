@@ -31,10 +31,10 @@ function normalise(row: RawOutboxRow): OutboxRow {
   return { ...row, seq: row.seq === null ? null : Number(row.seq), position: Number(row.position) };
 }
 
-/** The highest position written so far (0 for none). */
-export async function latestOutboxPosition(knex: Knex): Promise<number> {
-  const row = (await knex('outbox_events').max('position as position').first()) as { position: number | string | null } | undefined;
-  return Number(row?.position ?? 0);
+/** The latest `count` positions written, ascending. */
+export async function recentOutboxPositions(knex: Knex, count: number): Promise<number[]> {
+  const rows = (await knex('outbox_events').select('position').orderBy('position', 'desc').limit(count)) as { position: number | string }[];
+  return rows.map((row) => Number(row.position)).reverse();
 }
 
 /** Every organization's events after `position`, in position order (the live tail). */

@@ -18,6 +18,8 @@ export interface ApiHarness {
   /** A new organization with one user per role (and `admin` as its creator). */
   tenant(name?: string): Promise<Tenant>;
   call(identity: Identity | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** A GET whose response is not read: live streams. */
+  open(identity: Identity, path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,13 @@ export async function startApiHarness(options: TestRuntimeOptions = {}): Promise
         }),
       };
     },
+    async open(identity, path, headers = {}, signal) {
+      const q = path.indexOf('?');
+      const assertion = await signIdentity(identity, key, {
+        method: 'GET', path: q === -1 ? path : path.slice(0, q), query: q === -1 ? '' : path.slice(q + 1), bodySha256: bodySha256(''),
+      });
+      return fetch(server.url + path, { headers: { ...headers, [IDENTITY_HEADER]: assertion }, ...(signal ? { signal } : {}) });
+    },
     async call(identity, method, path, body, headers = {}) {
       const q = path.indexOf('?');
       const init: RequestInit & { headers: Record<string, string> } = { method, headers: { ...headers } };
@@ -94,6 +103,7 @@ export async function startApiHarness(options: TestRuntimeOptions = {}): Promise
       return { status: res.status, headers: res.headers, body: parsed };
     },
     async close() {
+      component.drain?.();
       await server.close(1_000);
       await component.stop();
       await runtime.close();

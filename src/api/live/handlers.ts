@@ -21,6 +21,7 @@ export const liveHandlers = implement(eventStreamOperations, {
     stream.onClose(input.events.subscribe(identity.org, (row) => {
       if (row.conversation_id === conversation.id) follow(row);
     }, () => stream.close()));
+    await input.events.ready();
     follow(undefined);
     return { stream: stream.body, headers: EVENT_STREAM_HEADERS };
   },
@@ -37,8 +38,11 @@ export const liveHandlers = implement(eventStreamOperations, {
     };
     // Listen first, then replay: an event committed in between arrives by one path or both.
     stream.onClose(input.events.subscribe(identity.org, send, () => stream.close()));
+    await input.events.ready();
+    // A new follower starts now; one that names where it stopped gets what it missed.
+    const resuming = input.headers['last-event-id'] !== undefined || input.query.after !== undefined;
     let after = resumePoint(input.headers['last-event-id'], input.query.after);
-    for (;;) {
+    while (resuming) {
       const rows = await readOrganizationEvents(input.knex, identity.org, after, REPLAY_BATCH);
       rows.forEach(send);
       if (rows.length < REPLAY_BATCH || stream.isClosed) break;

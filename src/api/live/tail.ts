@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { OutboxRow } from '../../db/outbox-reads.js';
-import { readOutboxAfter, latestOutboxPosition } from '../../db/outbox-reads.js';
+import { readOutboxAfter, recentOutboxPositions } from '../../db/outbox-reads.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Logger } from '../../shared/logger.js';
 
@@ -62,6 +62,15 @@ export class OutboxTail {
     };
   }
 
+  /**
+   * Resolves once the tail knows where it starts: a stream replays from the database after this,
+   * so whatever the replay misses (committed later) the tail delivers.
+   */
+  async ready(): Promise<void> {
+    this.wake();
+    await this.settled();
+  }
+
   /** Reads now (coalesced: a wake-up during a read makes one more read after it). */
   wake(): void {
     if (this.listenerCount === 0) return;
@@ -111,13 +120,28 @@ export class OutboxTail {
   }
 
   private async readAll(): Promise<void> {
-    if (this.floor === undefined) this.floor = await latestOutboxPosition(this.deps.knex);
+    if (this.floor === undefined) await this.start();
     for (;;) {
-      const rows = await readOutboxAfter(this.deps.knex, this.floor, BATCH);
+      const rows = await readOutboxAfter(this.deps.knex, this.floor!, BATCH);
       for (const row of rows) this.deliver(row);
-      this.advanceFloor(rows);
+      this.advanceFloor(rows.length > 0 ? rows[rows.length - 1]!.position : this.floor!);
       if (rows.length < BATCH) return;
     }
+  }
+
+  /**
+   * Starts below the latest positions, counting those present as delivered (streams replay them)
+   * and those missing as holes: a transaction that took one may still commit, and is delivered.
+   */
+  private async start(): Promise<void> {
+    const recent = await recentOutboxPositions(this.deps.knex, BATCH);
+    if (recent.length === 0) {
+      this.floor = 0;
+      return;
+    }
+    this.floor = recent[0]! - 1;
+    for (const position of recent) this.delivered.add(position);
+    this.advanceFloor(recent[recent.length - 1]!);
   }
 
   private deliver(row: OutboxRow): void {
@@ -132,8 +156,7 @@ export class OutboxTail {
     }
   }
 
-  private advanceFloor(rows: readonly OutboxRow[]): void {
-    const highest = rows.length > 0 ? rows[rows.length - 1]!.position : this.floor!;
+  private advanceFloor(highest: number): void {
     const now = this.deps.now();
     let floor = this.floor!;
     for (let position = floor + 1; position <= highest; position++) {

@@ -39,7 +39,7 @@ export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler
       const { stream } = result;
       // Written as events come: no compression or buffering; ends when the client goes away.
       ctx.req.socket.setTimeout(0);
-      ctx.req.on('close', () => stream.destroy());
+      ctx.req.on('close', () => stream.end());
       ctx.status = 200;
       ctx.body = stream;
       return;

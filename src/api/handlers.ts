@@ -13,6 +13,9 @@ import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
 import { userHandlers } from './users/handlers.js';
+import { visitorHandlers } from './visitors/handlers.js';
+import { tabHandlers, widgetCardHandlers } from './widgets/elements.js';
+import { widgetHandlers } from './widgets/handlers.js';
 
 const groups: readonly (readonly Binding[])[] = [
   healthHandlers,
@@ -29,6 +32,10 @@ const groups: readonly (readonly Binding[])[] = [
   auditHandlers,
   apiKeyHandlers,
   clientHandlers,
+  widgetHandlers,
+  widgetCardHandlers,
+  tabHandlers,
+  visitorHandlers,
 ];
 
 /**

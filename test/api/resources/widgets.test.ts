@@ -1,6 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../../src/contract/identity.js';
+import { insertMembership, insertOrganization, insertUser } from '../../../src/db/accounts.js';
+import { issueApiKey } from '../../../src/db/api-keys.js';
+import { startTestGatehouse, type TestGatehouse } from '../../helpers/gatehouse.js';
 import { startApiHarness, type ApiHarness, type ApiResponse, type Tenant } from '../harness.js';
 
 // Seed 002 "Widgets", seed 000 "widget create/delete and cards", "tabs" (issue 10): every
@@ -101,7 +104,7 @@ describe('widgets, cards and tabs', () => {
     expect(ok(await rpc('tabs.delete', { clientToken, id: tab.id }))).toEqual({ id: tab.id, deleted: true });
     expect(ok(await rpc('widgets.cards.remove', { clientToken, id: card.id }))).toEqual({ id: card.id, deleted: true });
     expect(ok(await rpc('widgets.delete', { clientToken }))).toEqual({ token: clientToken, deleted: true });
-    const audit = await api.runtime.db.knex('audit_events').where({ organization_id: a.organizationId }).whereIn('resource_id', [created.id, card.id, tab.id]).orderBy('created_at').pluck('action');
+    const audit = await api.runtime.db.knex('audit_events').where({ organization_id: a.organizationId }).whereIn('resource_id', [String(created.id), card.id, tab.id]).orderBy('created_at').pluck('action');
     expect(audit).toEqual([
       'widgets.create', 'widgets.update', 'widgets.cards.add', 'widgets.cards.update', 'widgets.cards.reorder', 'tabs.create', 'tabs.update',
       'tabs.reorder', 'tabs.delete', 'widgets.cards.remove', 'widgets.delete',
@@ -324,5 +327,78 @@ describe('the public widget read: ETag, Cache-Control, 304', () => {
     const res = await get({ 'if-none-match': '*' }, `/v2/widgets/wgt_${'Z'.repeat(24)}`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ ok: false, error: 'not_found' });
+  });
+});
+
+describe('widgets through the gateway', () => {
+  let gatehouse: TestGatehouse;
+  const keys: Record<'a' | 'b', string> = { a: '', b: '' };
+
+  beforeAll(async () => {
+    gatehouse = await startTestGatehouse();
+    const knex = gatehouse.runtime.db.knex;
+    for (const name of ['a', 'b'] as const) {
+      const organization = await insertOrganization(knex, { name: `Gateway widgets ${name}` });
+      const user = await insertUser(knex, { email: `admin-${randomUUID().slice(0, 8)}@example.test`, name: 'admin', passwordHash: null, isBot: false });
+      await insertMembership(knex, { userId: user.id, organizationId: organization.id, role: 'admin' });
+      const { key } = await issueApiKey(
+        knex,
+        { organizationId: organization.id, userId: user.id, creatorRole: 'admin', name: 'admin key', scopes: ['admin'], expiresAt: undefined },
+        { hashSecret: gatehouse.runtime.secrets.derive('api-key-hash'), maxLifetimeDays: 30, now: Date.now() },
+      );
+      keys[name] = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+    }
+  });
+  afterAll(() => gatehouse.stop());
+
+  const send = (method: string, path: string, init: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+    fetch(`${gatehouse.url}${path}`, {
+      method,
+      headers: { ...(init.auth ? { authorization: init.auth } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+
+  it('passes the public read through without credentials, keeping ETag, Cache-Control and the 304', async () => {
+    const created = await send('POST', '/v2/widgets', { auth: keys.a, body: { name: 'Through', allowed_origins: origins } });
+    expect(created.status).toBe(201);
+    const ct = ((await created.json()) as { data: Widget }).data.client_token;
+    expect((await send('POST', `/v2/widgets/${ct}/cards`, { auth: keys.a, body: { type: 'text', title: 'Hi' } })).status).toBe(201);
+
+    for (const path of [`/v2/widgets/${ct}`, `/widgets/${ct}`]) {
+      const res = await send('GET', path);
+      const text = await res.text();
+      expect(res.status, path).toBe(200);
+      expect(JSON.parse(text), path).toMatchObject({ ok: true, data: { client_token: ct, cards: [{ title: 'Hi' }] } });
+      const etag = res.headers.get('etag')!;
+      expect(etag, path).toBe(`"${createHash('sha256').update(text).digest('base64url')}"`);
+      expect(res.headers.get('cache-control'), path).toBe('public, max-age=60');
+      for (const header of [etag, `"x", W/${etag}`, '*']) {
+        const again = await send('GET', path, { headers: { 'if-none-match': header } });
+        expect([again.status, await again.text(), again.headers.get('etag'), again.headers.get('cache-control')], `${path} ${header}`)
+          .toEqual([304, '', etag, 'public, max-age=60']);
+      }
+    }
+    const rpc = await send('POST', '/v1/widgets.fetch', { body: { clientToken: ct } });
+    expect([rpc.status, ((await rpc.json()) as { data: Widget }).data.client_token]).toEqual([200, ct]);
+    const unknown = await send('GET', `/v2/widgets/wgt_${'X'.repeat(24)}`);
+    expect([unknown.status, ((await unknown.json()) as { error: string }).error]).toEqual([404, 'not_found']);
+  });
+
+  it('keeps every other widget operation behind credentials, and organizations apart', async () => {
+    const created = await send('POST', '/v2/widgets', { auth: keys.a, body: { name: 'Private', allowed_origins: origins } });
+    const ct = ((await created.json()) as { data: Widget }).data.client_token;
+    for (const [method, path, body] of [
+      ['GET', '/v2/widgets', undefined], ['PATCH', `/v2/widgets/${ct}`, { name: 'x' }], ['DELETE', `/widgets/${ct}`, undefined],
+      ['POST', `/v2/widgets/${ct}/cards`, { type: 'text', title: 'x' }], ['POST', '/v1/tabs.create', { clientToken: ct, type: 'chat', title: 'x' }],
+    ] as const) {
+      const res = await send(method, path, { body });
+      expect([res.status, ((await res.json()) as { error: string }).error], `${method} ${path}`).toEqual([401, 'invalid_auth']);
+      const other = await send(method === 'GET' ? 'GET' : method, path, { auth: keys.b, body });
+      if (method !== 'GET') expect([other.status, ((await other.json()) as { error: string }).error], `B ${method} ${path}`).toEqual([404, 'not_found']);
+    }
+    const listed = await send('GET', `/v2/widgets?client_token=${ct}`, { auth: keys.b });
+    expect(((await listed.json()) as { data: unknown[] }).data).toEqual([]);
+    const own = await send('GET', `/v2/widgets?client_token=${ct}`, { auth: keys.a });
+    expect(((await own.json()) as { data: Widget[] }).data.map((w) => w.name)).toEqual(['Private']);
   });
 });

@@ -14,6 +14,9 @@ import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
 import { userHandlers } from './users/handlers.js';
+import { visitorHandlers } from './visitors/handlers.js';
+import { tabHandlers, widgetCardHandlers } from './widgets/elements.js';
+import { widgetHandlers } from './widgets/handlers.js';
 
 const groups: readonly (readonly Binding[])[] = [
   healthHandlers,
@@ -30,6 +33,10 @@ const groups: readonly (readonly Binding[])[] = [
   auditHandlers,
   apiKeyHandlers,
   clientHandlers,
+  widgetHandlers,
+  widgetCardHandlers,
+  tabHandlers,
+  visitorHandlers,
   liveHandlers,
 ];
 

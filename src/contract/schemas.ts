@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { ROLES } from './roles.js';
 
@@ -20,8 +21,22 @@ export const idParams = z.strictObject({ id });
  * `vis_`, conversations `cnv_`). Public identifiers, never credentials, except the widget's
  * client token for its public configuration.
  */
-export const publicToken = (prefix: 'wgt' | 'vis' | 'cnv', noun: string) =>
-  z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{24}$`), `must be a ${noun} token`);
+export const publicToken = (prefix: PublicTokenPrefix, noun: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{${PUBLIC_TOKEN_LENGTH}}$`), `must be a ${noun} token`);
+type PublicTokenPrefix = 'wgt' | 'vis' | 'cnv';
+const PUBLIC_TOKEN_LENGTH = 24;
+const PUBLIC_TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A new public token of the shape `publicToken` accepts, from the CSPRNG (`randomInt` draws
+ * without modulo bias): 24 of 62 symbols, about 143 bits, so a widget's client token cannot be
+ * guessed although it is the only key to its public configuration.
+ */
+export function newPublicToken(prefix: PublicTokenPrefix): string {
+  let out = `${prefix}_`;
+  for (let i = 0; i < PUBLIC_TOKEN_LENGTH; i++) out += PUBLIC_TOKEN_ALPHABET[randomInt(PUBLIC_TOKEN_ALPHABET.length)];
+  return out;
+}
 export const clientToken = publicToken('wgt', 'widget client');
 export const visitorToken = publicToken('vis', 'visitor');
 export const conversationToken = publicToken('cnv', 'conversation');

@@ -11,6 +11,11 @@ const visitorParams = z.strictObject({ token: visitorToken });
 /** Keys of a context object that carry geolocation; dropped at any depth (seed 002). */
 export const GEOLOCATION_KEYS = ['geo', 'geolocation', 'location', 'coords', 'latitude', 'lat', 'longitude', 'lon', 'lng'] as const;
 
+/** Largest stored context, serialised as JSON, after merging and stripping (a bigger one is a 400). */
+export const VISITOR_CONTEXT_MAX_BYTES = 16 * 1024;
+/** Deepest nesting of a context update: deeper is a 400, never a stack overflow. */
+export const VISITOR_CONTEXT_MAX_DEPTH = 32;
+
 const jsonObject = z.record(z.string(), z.unknown());
 
 export const visitor = z.object({
@@ -28,7 +33,7 @@ export const visitor = z.object({
 export const visitorOperations = {
   list: defineOperation({
     name: 'visitors.list', method: 'GET', path: '/visitors', role: 'agent', tag: 'visitors', list: true,
-    description: 'List the visitors of the organization, newest first, by widget or by a search in name and email.',
+    description: 'List the visitors of the organization, oldest first (keyset cursor), by widget client token or by a search in name and email.',
     query: listQuery({ widget: clientToken.optional(), q: z.string().max(200).optional() }), response: visitor,
   }),
   fetch: defineOperation({
@@ -40,15 +45,21 @@ export const visitorOperations = {
     name: 'visitors.updateContext', method: 'PATCH', path: '/visitors/{token}/context', role: 'agent', visitor: true,
     participant: { resource: 'visitor', param: 'token', all: 'agent' }, tag: 'visitors',
     description:
-      'Merge `context` into the visitor\'s context (a key set to null is removed). Geolocation keys (' + GEOLOCATION_KEYS.join(', ') +
-      ') are removed at any depth before storing; `dropped` lists their paths.',
+      'Merge `context` into the visitor\'s context as a JSON Merge Patch (RFC 7396: objects merge key by key, a key set to null is removed, ' +
+      'anything else replaces). Geolocation keys (' + GEOLOCATION_KEYS.join(', ') + '; any case, ignoring `_` and `-`) are removed at any depth, ' +
+      'inside arrays too, before storing; `dropped` lists their paths (`context.device.geo`). The stored context is at most ' +
+      `${VISITOR_CONTEXT_MAX_BYTES} bytes of JSON and ${VISITOR_CONTEXT_MAX_DEPTH} levels deep, else 400.`,
     params: visitorParams,
     body: z.strictObject({ context: jsonObject }),
     response: visitor.extend({ dropped: z.array(z.string()) }),
   }),
   delete: defineOperation({
     name: 'visitors.delete', method: 'DELETE', path: '/visitors/{token}', role: 'admin', tag: 'visitors',
-    description: 'Delete a visitor with the personal data of their conversations (their messages are erased; the conversations stay for statistics).',
+    description:
+      'Delete a visitor: its row (name, email, context) is removed and its sessions stop at once. In its conversations the `text` and `content` ' +
+      'of every message it wrote are erased (the message stays, empty and marked deleted), rating comments, `subject` and `summary` are cleared; ' +
+      'the conversations stay for statistics (status, times, tags, assignee, rating scores), no longer linked to a visitor. ' +
+      'Messages of agents and bots are left as they are.',
     params: visitorParams, response: deletedToken,
   }),
 };

@@ -3,15 +3,18 @@ import { apiKeyHandlers } from './api-keys/handlers.js';
 import { auditHandlers } from './audit/handlers.js';
 import { clientHandlers } from './clients/handlers.js';
 import { contactHandlers } from './contacts/handlers.js';
+import { conversationHandlers } from './conversations/handlers.js';
 import { formHandlers } from './forms/handlers.js';
 import { healthHandlers } from './health.js';
 import { invitationHandlers } from './invitations/handlers.js';
 import { knowledgeCategoryHandlers } from './knowledge-categories/handlers.js';
 import { knowledgeItemHandlers } from './knowledge-items/handlers.js';
 import { memberHandlers } from './members/handlers.js';
+import { messageHandlers } from './messages/handlers.js';
 import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
+import { tagHandlers } from './tags/handlers.js';
 import { userHandlers } from './users/handlers.js';
 
 const groups: readonly (readonly Binding[])[] = [
@@ -29,6 +32,9 @@ const groups: readonly (readonly Binding[])[] = [
   auditHandlers,
   apiKeyHandlers,
   clientHandlers,
+  conversationHandlers,
+  tagHandlers,
+  messageHandlers,
 ];
 
 /**

@@ -5,10 +5,11 @@
  */
 const GROUP_ID = '5b0c6a4e-3f1d-4c2b-9a8e-7d6f5e4c3b2a';
 const CATEGORY_ID = '9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4';
+const USER_ID = '3f2e1d0c-9b8a-4765-8432-10fedcba9876';
 
 export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>> = {
   'organizations.create': { name: 'Acme Support' },
-  'organizations.update': { name: 'Acme Customer Care' },
+  'organizations.update': { name: 'Acme Customer Care', webview_hosts: ['forms.acme.example'] },
   'organizationGroups.create': { name: 'Billing', description: 'Invoices, refunds and payment questions' },
   'organizationGroups.update': { description: 'Invoices and refunds' },
   'users.updateMe': { name: 'Ann Smith' },
@@ -30,4 +31,20 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
   'apiKeys.create': { name: 'CRM sync', scopes: ['agent'], expiresAt: '2027-06-30T00:00:00Z' },
   'clients.create': { name: 'My CRM', type: 'web', redirect_uris: ['https://crm.example.com/callback'], max_role: 'agent' },
   'clients.update': { name: 'My CRM (production)' },
+  'conversations.create': { visitor_token: 'vis_4fJ9kQ2mX7pL1sT8wZ3nB6cV', subject: 'Card blocked', message: { content: { type: 'text', text: 'My card was declined at checkout.' }, client_message_id: 'web-1f3a' } },
+  'conversations.update': { assignee_id: USER_ID, tags: ['billing', 'urgent'], status: 'closed', end_reason: 'resolved' },
+  'conversations.rate': { score: 5, comment: 'Sorted in two minutes, thanks!' },
+  'tags.create': { name: 'billing', labels: { de: 'Abrechnung', fr: 'Facturation' } },
+  'tags.update': { labels: { de: 'Rechnungen', fr: 'Factures' } },
+  'messages.create': {
+    content: {
+      type: 'carousel', fallback_text: 'Our cards: Gold, Green',
+      cards: [
+        { id: 'gold', title: 'Gold card', subtitle: '2% cash back', buttons: [{ id: 'gold-apply', type: 'postback', title: 'Apply', payload: 'APPLY_GOLD' }] },
+        { id: 'green', title: 'Green card', buttons: [{ id: 'green-details', type: 'webview', title: 'Details', url: 'https://forms.acme.example/green', height: 'tall' }] },
+      ],
+    },
+    client_message_id: 'bot-7c21',
+  },
+  'messages.update': { content: { type: 'text', text: 'Your new card is on its way.' } },
 };

@@ -58,14 +58,20 @@ describe('body validation, generated from the contract', () => {
   });
   afterAll(() => api.close());
 
+  // Public tokens of the right shape: the body is validated before anything looks the row up.
+  const wellFormedToken = (operation: Operation) => `${operation.path.startsWith('/visitors/') ? 'vis' : 'cnv'}_${'A'.repeat(24)}`;
+
   function rest(operation: Operation, body: unknown): Promise<ApiResponse> {
     const identity = operation.role === 'public' ? undefined : tenant.identity('admin');
-    return api.call(identity, operation.method, `/v2${operation.path.replace('{id}', tenant.users.admin.id)}`, body);
+    return api.call(identity, operation.method, `/v2${operation.path.replace('{id}', tenant.users.admin.id).replace('{token}', wellFormedToken(operation))}`, body);
   }
 
   function rpc(operation: Operation, args: Record<string, unknown>): Promise<ApiResponse> {
     const identity = operation.role === 'public' ? undefined : tenant.identity('admin');
-    const params = operation.path.includes('{id}') ? { id: tenant.users.admin.id } : {};
+    const params = {
+      ...(operation.path.includes('{id}') ? { id: tenant.users.admin.id } : {}),
+      ...(operation.path.includes('{token}') ? { token: wellFormedToken(operation) } : {}),
+    };
     return api.call(identity, 'POST', `/v1/${operation.name}`, { ...params, ...args });
   }
 

@@ -182,6 +182,17 @@ describe('messages', () => {
     expect(refused(await post(visitor.identity, { content: text('x'), client_message_id: s(65) }, conversation))).toEqual([400, 'validation_failed', 'client_message_id']);
   });
 
+  it('concurrent sends: retries of one client_message_id post once; distinct messages take gapless sequence numbers', async () => {
+    const conversation = await startConversation(api, a, visitor);
+    const retries = await Promise.all(Array.from({ length: 5 }, () => post(visitor.identity, { content: text('Once'), client_message_id: 'burst' }, conversation)));
+    expect(retries.map((res) => res.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(retries.map((res) => (res.body.data as { id: string }).id)).size).toBe(1);
+    const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => post(a.identity('bot'), { content: text(`b${i}`) }, conversation)));
+    const seqs = burst.map((res) => (res.body.data as { seq: number }).seq).sort((x, y) => x - y);
+    expect(seqs).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await outbox(api, conversation)).map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
   it('a closed conversation takes no message (409), but still answers a retried send', async () => {
     const conversation = await startConversation(api, a, visitor);
     ok(await post(visitor.identity, { content: text('Bye'), client_message_id: 'last' }, conversation), 201);

@@ -29,6 +29,7 @@ export const samples: Record<string, { create: () => Record<string, unknown>; up
     update: { name: 'Pre-chat form' },
   },
   services: { create: () => ({ name: `Onboarding ${unique()}`, active: true }), update: { active: false } },
+  tags: { create: () => ({ name: `tag-${unique()}`, labels: { de: 'Etikett' } }), update: { labels: { fr: 'Étiquette' } } },
 };
 
 /** Resource prefix → REST collection path. */
@@ -44,6 +45,7 @@ export const collections: Record<string, string> = {
   services: '/services',
   auditEvents: '/audit-events',
   organizations: '/organizations',
+  tags: '/tags',
 };
 
 /**

@@ -59,6 +59,8 @@ describe('body validation, generated from the contract', () => {
   });
   afterAll(() => api.close());
 
+  // Public tokens of the right shape: the body is validated before anything looks the row up.
+
   function rest(operation: Operation, body: unknown): Promise<ApiResponse> {
     const identity = operation.role === 'public' ? undefined : tenant.identity('admin');
     return api.call(identity, operation.method, `/v2${filledPath(operation, tenant.users.admin.id)}`, body);

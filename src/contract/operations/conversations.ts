@@ -60,7 +60,7 @@ const localeQuery = { locale: locale.optional() };
 export const conversationOperations = {
   list: defineOperation({
     name: 'conversations.list', method: 'GET', path: '/conversations', role: 'agent', tag: 'conversations', list: true,
-    description: 'List the organization\'s conversations (chats), newest activity first, filtered by status, assignee, group, tag, visitor, widget and start date.',
+    description: 'List the organization\'s conversations (chats), newest first (by `started_at`, a stable keyset), filtered by status, assignee, group, tag, visitor, widget and start date.',
     query: listQuery({
       status: z.enum(CONVERSATION_STATUSES).optional(),
       assignee_id: z.union([id, z.literal('none')]).optional(),
@@ -103,7 +103,9 @@ export const conversationOperations = {
   }),
   update: defineOperation({
     name: 'conversations.update', method: 'PATCH', path: '/conversations/{token}', role: 'admin', tag: 'conversations',
-    description: 'Assign, move to a group, tag, change the status or summary; `status: closed` ends the conversation with an `end_reason`.',
+    description:
+      'Assign (an active member of the organization), move to a group, replace the tags (names of existing tags), change the status, subject or summary. ' +
+      '`status: closed` ends the conversation and needs an `end_reason`; `end_reason` is refused on a conversation that stays open; another status reopens a closed one.',
     params: conversationParams,
     body: z.strictObject({
       assignee_id: id.nullable().optional(),
@@ -114,7 +116,8 @@ export const conversationOperations = {
       summary: nullableText(2000).optional(),
       tags: z.array(tagName).max(20, 'must have at most 20 items').optional(),
     }).refine((value) => Object.keys(value).length > 0, { message: 'must set at least one field' }),
-    response: conversation,
+    // The same answer as fetch and create: the assignee's name and the localized tags come with it.
+    response: conversationDetails,
   }),
   rate: defineOperation({
     name: 'conversations.rate', method: 'POST', path: '/conversations/{token}/rate', role: 'guest', visitor: true, participant, tag: 'conversations',
@@ -139,6 +142,10 @@ export const tagOperations = {
   list: defineOperation({
     name: 'tags.list', method: 'GET', path: '/tags', role: 'agent', tag: 'conversations', list: true,
     description: 'The organization\'s conversation tags with their labels per language.', query: listQuery({}), response: tag,
+  }),
+  fetch: defineOperation({
+    name: 'tags.fetch', method: 'GET', path: '/tags/{id}', role: 'agent', tag: 'conversations',
+    description: 'One conversation tag with its labels per language.', params: z.strictObject({ id }), response: tag,
   }),
   create: defineOperation({
     name: 'tags.create', method: 'POST', path: '/tags', successStatus: 201, role: 'admin', tag: 'conversations',

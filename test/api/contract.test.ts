@@ -15,9 +15,9 @@ describe('the contract', () => {
 
   it('answers 201 exactly where a row says so: the creations', () => {
     expect(operations.filter((operation) => operation.successStatus === 201).map((operation) => operation.name).sort()).toEqual([
-      'apiKeys.create', 'clients.create', 'contacts.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
-      'knowledgeItems.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'tabs.create', 'users.create',
-      'widgets.cards.add', 'widgets.create',
+      'apiKeys.create', 'clients.create', 'contacts.create', 'conversations.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
+      'knowledgeItems.create', 'messages.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'tabs.create', 'tags.create',
+      'users.create', 'widgets.cards.add', 'widgets.create',
     ]);
   });
 

@@ -93,6 +93,11 @@ export async function startApiHarness(options: TestRuntimeOptions = {}): Promise
         });
       }
       const res = await fetch(server.url + path, init);
+      if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+        // A live stream never ends by itself: its answer is that it opened.
+        await res.body?.cancel();
+        return { status: res.status, headers: res.headers, body: { ok: true, stream: true } };
+      }
       const text = await res.text();
       let parsed: ApiResponse['body'];
       try {

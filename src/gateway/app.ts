@@ -264,7 +264,10 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
       proxy(state, upstreams.api, address, { ...rateHeaders, ...state.corsHeaders }, 0, undefined);
       return;
     }
-    limitAndForward(state, await prepareApiRequest(pipeline, req, path, query));
+    const prepared = await prepareApiRequest(pipeline, req, path, query);
+    // Now that the caller is known: a widget's origin is allowed only for its visitors (cors.ts).
+    if (req.headers.origin !== undefined) state.corsHeaders = await cors.headersFor(req, prepared.caller);
+    limitAndForward(state, prepared);
   }
 
   function proxy(

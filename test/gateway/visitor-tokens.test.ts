@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlers } from '../../src/api/handlers.js';
+import { createAccessTokenVerifier } from '../../src/auth/tokens/verify-access-token.js';
 import { operations, type Operation } from '../../src/contract/index.js';
 import { revokeVisitorSessions } from '../../src/domain/visitor-sessions.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -115,11 +116,15 @@ describe('visitor tokens at the gateway', () => {
     expect(before.status).not.toBe(401);
     const admin = { identity: { sub: randomUUID(), org: w.organizationId, kind: 'user' as const }, requestId: randomUUID() };
     const { runtime } = gatehouse;
+    // The auth server's own verifier (introspection) sees the cut-off too.
+    const introspect = createAccessTokenVerifier({ knex: runtime.db.knex, clock: runtime.clock, config: runtime.config });
+    expect((await introspect(session.access))?.visitor).toBe(session.token);
     expect(await revokeVisitorSessions({ knex: runtime.db.knex, bus: runtime.bus, clock: runtime.clock, config: runtime.config }, admin, session.id)).toBe(true);
     const deadline = Date.now() + 1_000;
     let res = await call(gatehouse.url, 'GET', path, { headers: bearer(session.access) });
     while (res.status !== 401 && Date.now() < deadline) res = await call(gatehouse.url, 'GET', path, { headers: bearer(session.access) });
     expect([res.status, res.body.error]).toEqual([401, 'invalid_auth']);
+    expect(await introspect(session.access)).toBeUndefined();
     const resumed = await call(gatehouse.url, 'POST', `/v2/widgets/${w.clientToken}/sessions`, { headers: { origin: SITE }, body: { visitor_secret: session.secret } });
     expect([resumed.status, resumed.body.error]).toEqual([401, 'invalid_auth']);
     // Other visitors are untouched.

@@ -247,6 +247,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     const address = clientAddress(req);
     if (toAuthServer) {
       state.label = 'auth_server';
+      state.corsHeaders = await cors.headersForAuthPath(req, path);
       const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method ?? 'GET', path, address.ip));
       proxy(state, upstreams.auth, address, rateHeaders, config.GATEWAY_AUTH_BODY_LIMIT, undefined);
       return;

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { visitorSessionClientToken } from '../contract/auth-routes.js';
 import { AppError } from '../shared/errors.js';
 import type { Caller } from './caller.js';
 
@@ -48,6 +49,19 @@ export function createCors(isAllowed: OriginSource, staticOrigins: readonly stri
       if (origin === undefined) return {};
       return (await allowedFor(origin, caller))
         ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': exposeHeaders, vary: 'Origin' }
+        : { vary: 'Origin' };
+    },
+    /**
+     * For the gateway's own refusals of an auth-server request (429): a widget's sessions path
+     * from one of that widget's origins, so the widget reads `Retry-After`. The auth server's
+     * answers carry its own CORS headers.
+     */
+    async headersForAuthPath(req: http.IncomingMessage, path: string): Promise<Record<string, string> | undefined> {
+      const origin = req.headers.origin;
+      const clientToken = origin === undefined ? undefined : visitorSessionClientToken(path);
+      if (clientToken === undefined || !widgets) return undefined;
+      return (await widgets.ofWidget(origin!, clientToken))
+        ? { 'access-control-allow-origin': origin!, 'access-control-expose-headers': exposeHeaders, vary: 'Origin' }
         : { vary: 'Origin' };
     },
     /** True for a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method). */

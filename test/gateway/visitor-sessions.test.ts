@@ -23,6 +23,12 @@ describe('visitor sessions', () => {
     });
   });
   afterAll(() => gatehouse?.stop());
+  // Made before anything asks the gateway about origins, so its origin cache (reloaded on a miss
+  // at most every 5 s) knows this widget when it answers the 429 below.
+  let limitedWidget: Promise<TestWidget>;
+  beforeAll(() => {
+    limitedWidget = widget();
+  });
 
   const knex = () => gatehouse.runtime.db.knex;
   const widget = (origins = [SITE]) => insertOrganizationWithWidget(knex(), origins);
@@ -150,13 +156,16 @@ describe('visitor sessions', () => {
   });
 
   it('limits sessions per widget (429 rate_limited with Retry-After), whatever the address', async () => {
-    const w = await widget();
+    const w = await limitedWidget;
     const statuses: number[] = [];
     for (let i = 0; i < 13; i++) statuses.push((await open(w)).status);
     expect(statuses).toEqual([...Array<number>(12).fill(201), 429]);
     const limited = await open(w);
     expect([limited.status, limited.body.error]).toEqual([429, 'rate_limited']);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The widget can read it (CORS for its origin), another site cannot.
+    expect(limited.headers.get('access-control-allow-origin')).toBe(SITE);
+    expect((await open(w, {}, { origin: OTHER_SITE })).headers.get('access-control-allow-origin')).toBeNull();
     // Another widget is not affected.
     expect((await open(await widget())).status).toBe(201);
   });

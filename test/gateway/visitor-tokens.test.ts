@@ -153,6 +153,9 @@ describe('visitor tokens at the gateway', () => {
     const user = await call(gatehouse.url, 'GET', path, { headers: { authorization: key, origin: SITE } });
     expect(user.status).toBe(handlers.has('visitors.fetch') ? 200 : 501);
     expect(user.headers.get('access-control-allow-origin')).toBeNull();
+    // Anonymous calls (the public widget configuration) from a widget's origin are allowed.
+    const config = await call(gatehouse.url, 'GET', `/v2/widgets/${w.clientToken}`, { headers: { origin: SITE } });
+    expect(config.headers.get('access-control-allow-origin')).toBe(SITE);
     // A preflight carries no credential: any widget's origin passes it, an unknown one does not.
     const preflight = (origin: string) => fetch(`${gatehouse.url}/v2/conversations`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
     const ok = await preflight(SITE);

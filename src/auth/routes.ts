@@ -5,6 +5,7 @@ import { apiKeysAccount } from './api-keys/account-section.js';
 import { signedInUser } from './account/session.js';
 import type { AuthServices } from './services.js';
 import { createTokenApi } from './token-api/index.js';
+import { createVisitorSessions } from './visitor-sessions/index.js';
 
 /**
  * Extension point of the auth server (issue 3): routes and account-page sections that other
@@ -21,6 +22,8 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
   const { config, secrets } = runtime;
   // Issue 4: the seed-001 token API, and "REST API Keys" on the account page (seed 000).
   const tokenApi = createTokenApi(runtime);
+  // Issue 10: visitor sessions of chat widgets, signed like every other access token.
+  const visitorSessions = createVisitorSessions(runtime, tokenApi.signer);
   const apiKeys = apiKeysAccount({
     knex: services.knex,
     bus: runtime.bus,
@@ -33,7 +36,7 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
     signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
   });
   return {
-    routes: [tokenApi.middleware, apiKeys.routes],
+    routes: [tokenApi.middleware, visitorSessions, apiKeys.routes],
     accountSections: [apiKeys.section],
     close: () => tokenApi.close(),
   };

@@ -21,6 +21,13 @@ export const OAUTH_ROUTES = {
 /** Seed 001's time-based token endpoint. */
 export const TOKEN_API_PATH = '/v2/auth/token';
 
+/**
+ * A widget's visitor sessions (issue 10, DESIGN.md "Widgets, visitors and visitor sessions"):
+ * `POST` with the widget's client token opens or resumes a visitor's session. Served by the auth
+ * server, the only signer of access tokens; seed 002 uses its paths un-versioned too.
+ */
+export const VISITOR_SESSION_ROUTES = ['/v2/widgets/:clientToken/sessions', '/widgets/:clientToken/sessions'] as const;
+
 /** The pages mailed links open (src/auth/onboarding): accepting an invitation, activating an account. */
 export const INVITATION_PAGE = '/account/invitation';
 export const ACTIVATION_PAGE = '/account/activate';
@@ -50,6 +57,7 @@ export const AUTH_SERVER_ROUTES: readonly string[] = Object.freeze([
   `${INVITATION_PAGE}/sign-in`,
   ACTIVATION_PAGE,
   TOKEN_API_PATH,
+  ...VISITOR_SESSION_ROUTES,
 ]);
 
 /** Where auth-server paths live: anything that folds into one of these is the auth server's. */
@@ -76,7 +84,21 @@ function fold(path: string): string {
   return folded === '' ? '/' : folded;
 }
 
-const inNamespace = (folded: string) => AUTH_NAMESPACES.includes(folded) || namespaceDirs.some((dir) => folded.startsWith(dir));
+// The sessions paths sit among the API's widget paths, so their namespace is the folded shape of
+// those two routes, not a prefix.
+const visitorSessionShape = /^(?:\/v2)?\/widgets\/[^/]+\/sessions$/;
+const inNamespace = (folded: string) =>
+  AUTH_NAMESPACES.includes(folded) || namespaceDirs.some((dir) => folded.startsWith(dir)) || visitorSessionShape.test(folded);
+
+const exactVisitorSession = /^(?:\/v2)?\/widgets\/([A-Za-z0-9_-]+)\/sessions$/;
+
+/**
+ * The client token a visitor-session path names, when `path` is one of VISITOR_SESSION_ROUTES
+ * spelled exactly (the gateway's rate limit per widget, the auth server's route); else undefined.
+ */
+export function visitorSessionClientToken(path: string): string | undefined {
+  return exactVisitorSession.exec(path)?.[1];
+}
 
 /**
  * - `auth`: one of AUTH_SERVER_ROUTES, spelled exactly;

@@ -247,6 +247,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     const address = clientAddress(req);
     if (toAuthServer) {
       state.label = 'auth_server';
+      state.corsHeaders = await cors.headersForAuthPath(req, path);
       const { headers: rateHeaders } = await limits.consume(authRouteChecks(config, req.method ?? 'GET', path, address.ip));
       proxy(state, upstreams.auth, address, rateHeaders, config.GATEWAY_AUTH_BODY_LIMIT, undefined);
       return;
@@ -264,7 +265,10 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
       proxy(state, upstreams.api, address, { ...rateHeaders, ...state.corsHeaders }, 0, undefined);
       return;
     }
-    limitAndForward(state, await prepareApiRequest(pipeline, req, path, query));
+    const prepared = await prepareApiRequest(pipeline, req, path, query);
+    // Now that the caller is known: a widget's origin is allowed only for its visitors (cors.ts).
+    if (req.headers.origin !== undefined) state.corsHeaders = await cors.headersFor(req, prepared.caller);
+    limitAndForward(state, prepared);
   }
 
   function proxy(

@@ -7,10 +7,11 @@ import { authFields } from './auth.js';
 import { coreFields } from './core.js';
 import { gatewayFields } from './gateway.js';
 import { tokensFields } from './tokens.js';
+import { visitorSessionFields } from './visitor-sessions.js';
 import { webhooksFields } from './webhooks.js';
 
 export const configSchema = z
-  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields })
+  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields, ...visitorSessionFields })
   .strict()
   .superRefine((c, ctx) => {
     // Two answers to "who may read /metrics" would leave the operator guessing which one holds.

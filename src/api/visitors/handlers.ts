@@ -1,5 +1,6 @@
 import { visitorOperations } from '../../contract/operations/visitors.js';
 import { recordChange } from '../../domain/record-change.js';
+import { cutOffVisitor } from '../../domain/visitor-sessions.js';
 import { callerOf, implement } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 import { mergeContext } from './context.js';
@@ -57,7 +58,7 @@ export const visitorHandlers = implement(visitorOperations, {
   async delete(input) {
     const caller = callerOf(input);
     const { token } = input.params;
-    await input.knex.transaction(async (trx) => {
+    const visitorId = await input.knex.transaction(async (trx) => {
       const row = await findVisitor(trx, caller.identity.org, token, true);
       if (!row) throw notFound('visitor');
       const erased = await eraseVisitor(trx, caller.identity.org, row.id);
@@ -65,7 +66,11 @@ export const visitorHandlers = implement(visitorOperations, {
         action: 'visitors.delete', resourceType: 'visitor', resourceId: row.id,
         changes: { token, erased_messages: erased.messages, unlinked_conversations: erased.conversations },
       });
+      return row.id;
     });
+    // After the commit: every gateway refuses the deleted visitor's tokens (and ends its streams).
+    const { runtime } = input;
+    await cutOffVisitor({ knex: input.knex, bus: runtime.bus, clock: runtime.clock, config: runtime.config }, visitorId);
     return { data: { token, deleted: true as const } };
   },
 });

@@ -4,7 +4,8 @@ import type { ApiKeyResolver } from '../contract/api-key.js';
 import { classifyAuthPath, OAUTH_ROUTES } from '../contract/auth-routes.js';
 import { createRouteTable, type Operation } from '../contract/index.js';
 import type { Component, Runtime } from '../shared/runtime.js';
-import { AppError, toErrorBody } from '../shared/errors.js';
+import { errorResponse, writeError, writeJson } from '../shared/error-response.js';
+import { AppError } from '../shared/errors.js';
 import { pickRequestId, REQUEST_ID_HEADER } from '../shared/request-id.js';
 import { createApiKeyResolver } from './api-keys.js';
 import { AuthFailure } from './auth-error.js';
@@ -121,21 +122,14 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     upstreamHeaders: (req, requestId, address, prepared) => upstreams.requestHeaders(req, upstreams.api, requestId, address, prepared),
   }, log);
 
-  function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-    const payload = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
-    res.end(payload);
-  }
-
-  function sendError(res: http.ServerResponse, err: unknown, requestId: string, extra: Record<string, string>): void {
+  function sendError(res: http.ServerResponse, err: unknown, requestId: string, extra: Record<string, string> | undefined): void {
     if (err instanceof AuthFailure) metrics.authFailures.inc({ reason: err.reason });
-    const { status, body, headers } = toErrorBody(err, requestId);
-    if (status >= 500 && !(err instanceof AppError)) log.error({ err, request_id: requestId }, 'request failed');
-    if (res.headersSent) res.destroy();
-    else sendJson(res, status, body, { ...extra, ...headers, [REQUEST_ID_HEADER]: requestId });
+    const response = errorResponse(err, requestId);
+    if (response.status >= 500 && response.unexpected) log.error({ err, request_id: requestId }, 'request failed');
+    writeError(res, response, requestId, extra);
   }
 
-  const builtin = createBuiltinRoutes(runtime, () => limits.storeState(), sendJson);
+  const builtin = createBuiltinRoutes(runtime, () => limits.storeState(), writeJson);
   const record = createRequestRecorder(metrics);
 
   /** One request's state; the response's 'close' listener is shared, not a closure per request. */
@@ -164,7 +158,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     }
 
     fail(err: unknown): void {
-      sendError(this.res, err, this.requestId, this.corsHeaders ?? {});
+      sendError(this.res, err, this.requestId, this.corsHeaders);
     }
   }
 

@@ -13,11 +13,12 @@ import { prepareApiRequest, type DecisionSteps, type PreparedRequest } from './p
 import { apiRateChecks } from './rate-policies.js';
 
 /**
- * WebSocket upgrades (issue 5 "Proxy"): the same decision as an HTTP request (route, credential,
- * revocation, permission, rate limit) on the upgrade request, then http-proxy splices the two
- * sockets. http-proxy stays the tool here: once upgraded there is no per-request work left for
- * the faster HTTP core to save (docs/benchmarks.md). A refusal is a plain HTTP response with the
- * usual JSON body (shared/error-response.ts), written on the raw socket.
+ * WebSocket upgrades (issue 5 "Proxy"; the `websocket` kind of route-kinds.ts): the same decision
+ * as an API request (route, credential, revocation, permission, rate limit) on the upgrade
+ * request, then http-proxy splices the two sockets. http-proxy stays the tool here: once upgraded
+ * there is no per-request work left for the faster HTTP core to save (docs/benchmarks.md). A
+ * refusal is a plain HTTP response with the usual JSON body (shared/error-response.ts), written
+ * on the raw socket.
  */
 export function createWebSocketProxy(
   apiUrl: string,

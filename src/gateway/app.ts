@@ -5,6 +5,7 @@ import { OAUTH_ROUTES } from '../contract/auth-routes.js';
 import { createIdentitySigner } from '../contract/identity.js';
 import { createRouteTable, type Operation } from '../contract/index.js';
 import type { Component, Runtime } from '../shared/runtime.js';
+import { createApiKeyCache } from './api-key-cache.js';
 import { createApiKeyResolver } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
 import { createBuiltinRoutes } from './builtin-routes.js';
@@ -29,7 +30,7 @@ export interface GatewayUpstreams {
 export interface GatewayOptions {
   /** The contract table; tests pass their own. */
   operations: readonly Operation[];
-  /** Turns an API key into an identity; default: the database-backed resolver of api-keys.ts. */
+  /** Looks an API key up (the gateway caches the answers); default: the database (api-keys.ts). */
   apiKeys?: ApiKeyResolver | undefined;
   /** Browser origins allowed to call the API; default: those registered on OAuth clients. GATEWAY_CORS_ORIGINS are added. */
   corsOrigins?: OriginSource | undefined;
@@ -43,21 +44,21 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   const { config } = runtime;
   const log = runtime.logger.child({ component: 'gateway' });
   const routes = createRouteTable(options.operations);
-  const ownResolver = options.apiKeys
-    ? undefined
-    : createApiKeyResolver({
-      knex: runtime.db.knex, bus: runtime.bus, clock: runtime.clock, logger: log, hashSecret: runtime.secrets.derive('api-key-hash'),
-      cacheTtlMs: config.API_KEY_CACHE_TTL_MS,
-    });
-  const apiKeys = options.apiKeys ?? ownResolver;
+  const apiKeys = createApiKeyCache({
+    resolver: options.apiKeys ?? createApiKeyResolver({ knex: runtime.db.knex, clock: runtime.clock, logger: log, hashSecret: runtime.secrets.derive('api-key-hash') }),
+    clock: runtime.clock,
+    logger: log,
+    ttlMs: config.API_KEY_CACHE_TTL_MS,
+  });
+  // The gateway's one listener of revocation events: the denylist, which tells the key cache.
   const revocations = createRevocationList({
     knex: runtime.db.knex,
     bus: runtime.bus,
     clock: runtime.clock,
     logger: log,
     resyncMs: config.GATEWAY_REVOCATION_RESYNC_MS,
-    onApiKeyRevoked: (keyId) => apiKeys?.forget(keyId),
-    onUserRevoked: () => authenticate.forgetApiKeyCallers(),
+    onRevoked: (revocation) => apiKeys.revoked(revocation),
+    onEventsMissed: () => apiKeys.clear(),
   });
   const metrics = createGatewayMetrics(runtime.metrics, () => revocations.size);
   const jwks = createJwksCache({
@@ -126,7 +127,6 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     async stop() {
       await revocations.ready;
       revocations.stop();
-      ownResolver?.close();
       ownOrigins?.stop();
       websocket.close();
       limitsRedis?.disconnect();

@@ -27,6 +27,12 @@ export type Revocation =
 /** The subject of a `membership` cut-off: one user in one organization. */
 export const membershipSubject = (organizationId: string, userId: string) => `${organizationId}/${userId}`;
 
+/** The organization and user a `membership` cut-off names (ids hold no `/`). */
+export function parseMembershipSubject(subject: string): { organizationId: string; userId: string } {
+  const slash = subject.indexOf('/');
+  return { organizationId: subject.slice(0, slash), userId: subject.slice(slash + 1) };
+}
+
 const cutoffKinds = new Set<string>(CUTOFF_REVOCATION_KINDS);
 export const isCutoffKind = (kind: string): kind is CutoffRevocationKind => cutoffKinds.has(kind);
 

@@ -82,3 +82,5 @@ export function createCors(isAllowed: OriginSource, staticOrigins: readonly stri
     },
   };
 }
+
+export type Cors = ReturnType<typeof createCors>;

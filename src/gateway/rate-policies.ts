@@ -58,7 +58,7 @@ export function apiRateChecks(config: Config, operation: Operation, caller: Call
 }
 
 export function authRouteChecks(config: Config, method: string, path: string, ip: string): RateCheck[] {
-  // Exact paths: app.ts refused every other spelling of an auth-server path before this.
+  // Exact paths: route-kinds.ts refused every other spelling of an auth-server path before this.
   if (path === OAUTH_ROUTES.token || path === TOKEN_API_PATH) return [rateCheck('token', `ip:${ip}`, config.RATE_LIMIT_TOKEN_ENDPOINT, 1)];
   if (method === 'POST' && path.startsWith('/interaction/')) return [rateCheck('login', `ip:${ip}`, config.RATE_LIMIT_LOGIN, 1)];
   const widget = method === 'POST' ? visitorSessionClientToken(path) : undefined;

@@ -17,6 +17,8 @@ import { createGatewayMetrics, createRequestRecorder } from './metrics.js';
 import { createRegisteredOrigins } from './registered-origins.js';
 import { createRequestHandler } from './request-handler.js';
 import { createRevocationList } from './revocation-list.js';
+import { createLiveStreams } from './live-streams.js';
+import { isRevoked } from './check-revocation.js';
 import { createAssertionSigner } from './sign-assertion.js';
 import { createUpstreams } from './upstreams.js';
 import { createTokenVerifier } from './verify-token.js';
@@ -50,14 +52,19 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     logger: log,
     ttlMs: config.API_KEY_CACHE_TTL_MS,
   });
-  // The gateway's one listener of revocation events: the denylist, which tells the key cache.
+  // The gateway's one listener of revocation events: the denylist, which tells the key cache and
+  // the open live streams.
+  const liveStreams = createLiveStreams({ refuses: (caller) => isRevoked(revocations, caller), clock: runtime.clock });
   const revocations = createRevocationList({
     knex: runtime.db.knex,
     bus: runtime.bus,
     clock: runtime.clock,
     logger: log,
     resyncMs: config.GATEWAY_REVOCATION_RESYNC_MS,
-    onRevoked: (revocation) => apiKeys.revoked(revocation),
+    onRevoked: (revocation) => {
+      apiKeys.revoked(revocation);
+      liveStreams.recheck();
+    },
     onEventsMissed: () => apiKeys.clear(),
   });
   const metrics = createGatewayMetrics(runtime.metrics, () => revocations.size);
@@ -113,7 +120,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   }, log);
 
   const listener = createRequestHandler({
-    ...pipeline, config, limits, cors, clientAddress, upstreams,
+    ...pipeline, config, limits, cors, clientAddress, upstreams, liveStreams,
     builtin: createBuiltinRoutes(runtime, () => limits.storeState()),
     reporting: { record: createRequestRecorder(metrics), metrics, log, accessLog: config.GATEWAY_ACCESS_LOG },
   });
@@ -124,7 +131,9 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     // Node would answer `100 Continue` before any check; forward.ts sends it once they passed.
     onCheckContinue: listener,
     onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head),
+    drain: () => liveStreams.closeAll(),
     async stop() {
+      liveStreams.closeAll();
       await revocations.ready;
       revocations.stop();
       ownOrigins?.stop();

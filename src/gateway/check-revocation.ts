@@ -11,13 +11,18 @@ import type { RevocationList } from './revocation-list.js';
  * Runs after the token cache, so a cached token is still checked on every request.
  */
 export function checkRevocation(list: RevocationList, caller: Caller): void {
+  if (isRevoked(list, caller)) throw invalidToken('revoked', 'The credential has been revoked.');
+}
+
+/** The rule of checkRevocation as a question: open live streams are held to it too. */
+export function isRevoked(list: RevocationList, caller: Caller): boolean {
   const { identity } = caller;
-  const revoked =
+  return (
     (identity.jti !== undefined && list.isRevoked('token', identity.jti)) ||
     (caller.grantId !== undefined && list.isRevoked('grant', caller.grantId)) ||
     (identity.key_id !== undefined && list.isRevoked('api_key', identity.key_id)) ||
-    issuedBeforeCutoff(list, caller);
-  if (revoked) throw invalidToken('revoked', 'The credential has been revoked.');
+    issuedBeforeCutoff(list, caller)
+  );
 }
 
 function issuedBeforeCutoff(list: RevocationList, caller: Caller): boolean {

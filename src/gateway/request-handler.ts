@@ -14,6 +14,7 @@ import { prepareApiRequest, type DecisionSteps, type PreparedRequest } from './p
 import { apiRateChecks, authRouteChecks } from './rate-policies.js';
 import { routeKind } from './route-kinds.js';
 import type { Upstreams } from './upstreams.js';
+import type { LiveStreams } from './live-streams.js';
 
 /** What the request path uses; app.ts wires it. */
 export interface RequestPath extends DecisionSteps {
@@ -24,6 +25,7 @@ export interface RequestPath extends DecisionSteps {
   upstreams: Upstreams;
   builtin: BuiltinRoutes;
   reporting: ExchangeReporting;
+  liveStreams: LiveStreams;
 }
 
 /**
@@ -38,13 +40,14 @@ export interface RequestPath extends DecisionSteps {
  * 6. limit-rate.ts with rate-policies.ts: the principal's and organization's limits;
  * 7. buffer-body.ts (an authenticated request with a body), then upstreams.ts: header hygiene
  *    (headers.ts) and the identity assertion (sign-assertion.ts);
- * 8. forward.ts: to the resource API, the answer streamed back.
+ * 8. forward.ts: to the resource API, the answer streamed back; a live stream (Server-Sent
+ *    Events) is followed by live-streams.ts until it closes.
  *
  * The hot path, an API request without `Origin` whose credential is cached and whose limits
  * answer from memory or a lease, is synchronous from the request to the upstream dispatch.
  */
 export function createRequestHandler(steps: RequestPath): http.RequestListener {
-  const { config, limits, cors, clientAddress, upstreams, builtin, reporting } = steps;
+  const { config, limits, cors, clientAddress, upstreams, builtin, reporting, liveStreams } = steps;
 
   function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const exchange = new Exchange(req, res, reporting);
@@ -156,6 +159,8 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
   function send(exchange: Exchange, body: Buffer | undefined): void {
     const { req, res, requestId, upstream, prepared } = exchange;
     exchange.sentAt = performance.now();
+    const stream = prepared?.match.operation.stream === true && prepared.caller !== undefined;
+    if (stream) liveStreams.add(res, prepared.caller!);
     exchange.forwarding = forward(req, res, {
       upstream: upstream!,
       target: req.url!,
@@ -164,6 +169,7 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
       body,
       responseHeaders: exchange.responseHeaders,
       requestId,
+      stream,
     }, exchange);
   }
 

@@ -52,6 +52,11 @@ export async function call(base: string, method: string, path: string, options: 
     headers['content-type'] ??= 'application/json';
   }
   const res = await fetch(base + path, init);
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    // A live stream never ends by itself: its answer is that it opened.
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, body: { ok: true, stream: true } };
+  }
   const text = await res.text();
   let body: JsonAnswer['body'];
   try {

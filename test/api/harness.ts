@@ -6,6 +6,7 @@ import type { Role } from '../../src/contract/roles.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
 import { createTestRuntime, type TestRuntimeOptions } from '../helpers/gatehouse.js';
+import { answerOf } from '../helpers/http.js';
 
 /**
  * The resource API alone on a test runtime, driven the way the gateway drives it: every request
@@ -93,18 +94,8 @@ export async function startApiHarness(options: TestRuntimeOptions = {}): Promise
         });
       }
       const res = await fetch(server.url + path, init);
-      if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
-        // A live stream never ends by itself: its answer is that it opened.
-        await res.body?.cancel();
-        return { status: res.status, headers: res.headers, body: { ok: true, stream: true } };
-      }
-      const text = await res.text();
-      let parsed: ApiResponse['body'];
-      try {
-        parsed = JSON.parse(text) as ApiResponse['body'];
-      } catch {
-        parsed = { ok: false, raw: text };
-      }
+      const answer = await answerOf(res);
+      const parsed = ('_text' in answer ? { ok: false, raw: answer._text } : answer) as ApiResponse['body'];
       return { status: res.status, headers: res.headers, body: parsed };
     },
     async close() {

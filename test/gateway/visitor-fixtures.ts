@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { issueApiKey } from '../../src/db/api-keys.js';
 import type { Role } from '../../src/contract/roles.js';
+import { answerOf } from '../helpers/http.js';
 
 // Fixtures of the visitor-session tests (issue 10): organizations and widgets written straight
 // to the tables, so these tests do not depend on the widgets' own handlers.
@@ -52,17 +53,7 @@ export async function call(base: string, method: string, path: string, options: 
     headers['content-type'] ??= 'application/json';
   }
   const res = await fetch(base + path, init);
-  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
-    // A live stream never ends by itself: its answer is that it opened.
-    await res.body?.cancel();
-    return { status: res.status, headers: res.headers, body: { ok: true, stream: true } };
-  }
-  const text = await res.text();
-  let body: JsonAnswer['body'];
-  try {
-    body = text === '' ? {} : (JSON.parse(text) as JsonAnswer['body']);
-  } catch {
-    body = { raw: text };
-  }
+  const answer = await answerOf(res);
+  const body = ('_text' in answer ? { raw: answer._text } : answer) as JsonAnswer['body'];
   return { status: res.status, headers: res.headers, body };
 }

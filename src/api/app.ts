@@ -4,8 +4,10 @@ import type { Component, Runtime } from '../shared/runtime.js';
 import { requestContext } from '../shared/koa/request-context.js';
 import { serveDocs } from './docs/serve.js';
 import { handlers } from './handlers.js';
+import { OutboxTail } from './live/tail.js';
 import { checkMembership } from './pipeline/check-membership.js';
 import { dispatch } from './pipeline/dispatch.js';
+import { enforceAccess } from './pipeline/enforce-access.js';
 import { enforcePermission } from './pipeline/enforce-permission.js';
 import { readBody } from './pipeline/read-body.js';
 import { resolveOperation } from './pipeline/resolve-operation.js';
@@ -20,6 +22,10 @@ import { verifyAssertion } from './pipeline/verify-assertion.js';
 export function createApiComponent(runtime: Runtime): Component {
   const app = new Koa();
   app.proxy = false;
+  // A live stream whose client went away ends "prematurely": expected, not an error to print.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') runtime.logger.error({ err }, 'api response failed');
+  });
   app.use(requestContext({ logger: runtime.logger.child({ component: 'api' }) }));
   app.use(serveDocs({ operations, publicUrl: runtime.config.PUBLIC_URL }));
   app.use(resolveOperation(routes));
@@ -31,6 +37,14 @@ export function createApiComponent(runtime: Runtime): Component {
   app.use(readBody());
   app.use(enforcePermission());
   app.use(validateInput());
-  app.use(dispatch(runtime, handlers));
-  return { name: 'api', listener: app.callback(), stop: async () => {} };
+  app.use(enforceAccess(runtime.db.knex));
+  const events = new OutboxTail({ knex: runtime.db.knex, bus: runtime.bus, logger: runtime.logger, now: () => runtime.clock.now() });
+  app.use(dispatch(runtime, handlers, events));
+  return {
+    name: 'api',
+    listener: app.callback(),
+    // Live streams never finish by themselves: end them so the listener can drain.
+    drain: () => events.close(),
+    stop: async () => events.close(),
+  };
 }

@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { Identity } from '../contract/identity.js';
 import type { Operation } from '../contract/operation.js';
 import { AppError } from '../shared/errors.js';
 import type { Runtime } from '../shared/runtime.js';
+import type { OutboxTail } from './live/tail.js';
 
 /** What a service needs to know about the call: who, in which request, on which database. */
 export interface Caller {
@@ -22,6 +24,8 @@ interface HandlerContext {
   readonly requestId: string;
   /** The request's headers (`If-None-Match`, `Accept-Language`, `Origin`). */
   readonly headers: IncomingHttpHeaders;
+  /** This process's reader of committed events, for live streams. */
+  readonly events: OutboxTail;
 }
 
 /** Input of a handler, validated by the operation's zod schemas (validate-input.ts). */
@@ -36,9 +40,11 @@ export type ResponseHeaders = Readonly<Record<string, string>>;
 
 /**
  * `{"ok":true,"data":…}`; lists add `next_cursor` (null on the last page); `raw` is a bare
- * operation's whole body; `notModified` answers 304 without a body.
+ * operation's whole body; `notModified` answers 304 without a body; `stream` is a live response
+ * (Server-Sent Events) written as it comes.
  */
 export type HandlerResult =
+  | { stream: Duplex; headers?: ResponseHeaders }
   | { data: unknown; next_cursor?: string | null; headers?: ResponseHeaders }
   | { raw: unknown; headers?: ResponseHeaders }
   | { notModified: true; headers?: ResponseHeaders };
@@ -59,7 +65,9 @@ export interface InputOf<O extends Operation> extends HandlerContext {
 }
 
 /** What the handler of `O` must answer: its documented response, in the shape its row declares. */
-export type ResultOf<O extends Operation> = O extends { readonly bare: true }
+export type ResultOf<O extends Operation> = O extends { readonly stream: true }
+  ? { stream: Duplex; headers?: ResponseHeaders }
+  : O extends { readonly bare: true }
   ? { raw: DataOf<O>; headers?: ResponseHeaders }
   : O extends { readonly list: true }
     ? { data: DataOf<O>[]; next_cursor: string | null }

@@ -3,16 +3,23 @@ import { apiKeyHandlers } from './api-keys/handlers.js';
 import { auditHandlers } from './audit/handlers.js';
 import { clientHandlers } from './clients/handlers.js';
 import { contactHandlers } from './contacts/handlers.js';
+import { conversationHandlers } from './conversations/handlers.js';
 import { formHandlers } from './forms/handlers.js';
 import { healthHandlers } from './health.js';
 import { invitationHandlers } from './invitations/handlers.js';
 import { knowledgeCategoryHandlers } from './knowledge-categories/handlers.js';
 import { knowledgeItemHandlers } from './knowledge-items/handlers.js';
+import { liveHandlers } from './live/handlers.js';
 import { memberHandlers } from './members/handlers.js';
+import { messageHandlers } from './messages/handlers.js';
 import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
+import { tagHandlers } from './tags/handlers.js';
 import { userHandlers } from './users/handlers.js';
+import { visitorHandlers } from './visitors/handlers.js';
+import { tabHandlers, widgetCardHandlers } from './widgets/elements.js';
+import { widgetHandlers } from './widgets/handlers.js';
 
 const groups: readonly (readonly Binding[])[] = [
   healthHandlers,
@@ -29,6 +36,14 @@ const groups: readonly (readonly Binding[])[] = [
   auditHandlers,
   apiKeyHandlers,
   clientHandlers,
+  widgetHandlers,
+  widgetCardHandlers,
+  tabHandlers,
+  visitorHandlers,
+  liveHandlers,
+  conversationHandlers,
+  tagHandlers,
+  messageHandlers,
 ];
 
 /**

@@ -7,6 +7,7 @@ import type { AuthServices } from './services.js';
 import { emailChange } from './email-change/router.js';
 import { createPasswordReset } from './password-reset/index.js';
 import { createTokenApi } from './token-api/index.js';
+import { createVisitorSessions } from './visitor-sessions/index.js';
 
 /**
  * Extension point of the auth server (issue 3): routes and account-page sections that other
@@ -23,6 +24,8 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
   const { config, secrets } = runtime;
   // Issue 4: the seed-001 token API, and "REST API Keys" on the account page (seed 000).
   const tokenApi = createTokenApi(runtime);
+  // Issue 10: visitor sessions of chat widgets, signed like every other access token.
+  const visitorSessions = createVisitorSessions(runtime, tokenApi.signer);
   const apiKeys = apiKeysAccount({
     knex: services.knex,
     bus: runtime.bus,
@@ -42,7 +45,7 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
     signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
   });
   return {
-    routes: [tokenApi.middleware, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes],
+    routes: [tokenApi.middleware, visitorSessions, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes],
     accountSections: [email.section, apiKeys.section],
     close: async () => {
       tokenApi.close();

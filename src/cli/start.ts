@@ -120,6 +120,7 @@ export async function start(options: StartOptions): Promise<Started> {
 
   let stopping: Promise<void> | undefined;
   async function stopAll(): Promise<void> {
+    for (const component of components) component.drain?.();
     // Gateway first (it stops taking traffic), then the listeners behind it.
     for (const server of servers.reverse()) await server.close(config.SHUTDOWN_TIMEOUT_MS);
     for (const component of components.reverse()) {

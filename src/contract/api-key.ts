@@ -77,10 +77,17 @@ export function effectiveKeyRole(scopes: readonly string[], creatorRole: Role | 
   return lowerRole(granted, creatorRole);
 }
 
-/** How the gateway turns a well-formed key into an identity (implemented with the API-key issue). */
+/** A key's lookup: who it acts as, and until when (ms since the epoch; undefined: no expiry). */
+export interface ResolvedApiKey {
+  identity: Identity;
+  expiresAt: number | undefined;
+}
+
+/**
+ * How the gateway turns a well-formed key into an identity: one lookup at the source (the
+ * database), uncached; the gateway caches the answers (gateway/api-key-cache.ts).
+ */
 export interface ApiKeyResolver {
-  /** The caller's identity, or undefined for an unknown, revoked or expired key. */
-  resolve(key: string): Promise<Identity | undefined>;
-  /** Drops cached lookups for a key id (revocation events). */
-  forget(keyId: string): void;
+  /** The key's identity and expiry, or undefined for an unknown, revoked or expired key. */
+  resolve(key: string): Promise<ResolvedApiKey | undefined>;
 }

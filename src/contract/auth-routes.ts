@@ -25,7 +25,14 @@ export const TOKEN_API_PATH = '/v2/auth/token';
 export const PASSWORD_RESET_API_PATH = '/v2/auth/password-reset';
 export const PASSWORD_RESET_CONFIRM_API_PATH = '/v2/auth/password-reset/confirm';
 
-/** The pages mailed links open (src/auth/onboarding, src/auth/password-reset, src/auth/email-change). */
+/**
+ * A widget's visitor sessions (issue 10, DESIGN.md "Widgets, visitors and visitor sessions"):
+ * `POST` with the widget's client token opens or resumes a visitor's session. Served by the auth
+ * server, the only signer of access tokens; seed 002 uses its paths un-versioned too.
+ */
+export const VISITOR_SESSION_ROUTES = ['/v2/widgets/:clientToken/sessions', '/widgets/:clientToken/sessions'] as const;
+
+/** The pages mailed links open (src/auth/onboarding): accepting an invitation, activating an account. */
 export const INVITATION_PAGE = '/account/invitation';
 export const ACTIVATION_PAGE = '/account/activate';
 /** Issue 18: "Forgot password?" (asks for the link), the page its link opens, and a new email's link. */
@@ -66,6 +73,7 @@ export const AUTH_SERVER_ROUTES: readonly string[] = Object.freeze([
   TOKEN_API_PATH,
   PASSWORD_RESET_API_PATH,
   PASSWORD_RESET_CONFIRM_API_PATH,
+  ...VISITOR_SESSION_ROUTES,
 ]);
 
 /** Where auth-server paths live: anything that folds into one of these is the auth server's. */
@@ -92,7 +100,21 @@ function fold(path: string): string {
   return folded === '' ? '/' : folded;
 }
 
-const inNamespace = (folded: string) => AUTH_NAMESPACES.includes(folded) || namespaceDirs.some((dir) => folded.startsWith(dir));
+// The sessions paths sit among the API's widget paths, so their namespace is the folded shape of
+// those two routes, not a prefix.
+const visitorSessionShape = /^(?:\/v2)?\/widgets\/[^/]+\/sessions$/;
+const inNamespace = (folded: string) =>
+  AUTH_NAMESPACES.includes(folded) || namespaceDirs.some((dir) => folded.startsWith(dir)) || visitorSessionShape.test(folded);
+
+const exactVisitorSession = /^(?:\/v2)?\/widgets\/([A-Za-z0-9_-]+)\/sessions$/;
+
+/**
+ * The client token a visitor-session path names, when `path` is one of VISITOR_SESSION_ROUTES
+ * spelled exactly (the gateway's rate limit per widget, the auth server's route); else undefined.
+ */
+export function visitorSessionClientToken(path: string): string | undefined {
+  return exactVisitorSession.exec(path)?.[1];
+}
 
 /**
  * - `auth`: one of AUTH_SERVER_ROUTES, spelled exactly;

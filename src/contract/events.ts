@@ -24,7 +24,7 @@ export const ACTOR_TYPES = ['user', 'api_key', 'client', 'visitor', 'system'] as
 
 const jsonObject = z.record(z.string(), z.unknown());
 
-/** What a webhook receives: `{id, type, timestamp, organization_id, actor, data, changes?}`. */
+/** What a webhook and a live stream receive: `{id, type, timestamp, organization_id, actor, data, changes?, sequence?}`. */
 export const eventEnvelope = z.object({
   id,
   type: z.enum(EVENT_TYPES),
@@ -33,6 +33,8 @@ export const eventEnvelope = z.object({
   actor: z.object({ type: z.enum(ACTOR_TYPES), id: z.string() }),
   data: jsonObject,
   changes: jsonObject.optional(),
+  /** The event's sequence number in its conversation (absent for events of no conversation). */
+  sequence: z.number().int().optional(),
 });
 
 export type EventEnvelope = z.infer<typeof eventEnvelope>;

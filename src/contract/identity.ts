@@ -1,4 +1,4 @@
-import { createHmac, hash, randomUUID } from 'node:crypto';
+import { createHmac, createSecretKey, hash, randomUUID } from 'node:crypto';
 import { jwtVerify, errors as joseErrors } from 'jose';
 import type { Role } from './roles.js';
 
@@ -62,11 +62,14 @@ export type IdentitySigner = (identity: Identity, request: AssertedRequest) => s
 /**
  * Signs assertions with node's HMAC directly (the gateway signs one per request; jose would
  * re-import the key into WebCrypto on every call, which cost more than the rest of the pipeline).
+ * The key is made a KeyObject once: given raw bytes, node would copy them into a new key per
+ * HMAC (measured here, the KeyObject is no slower: docs/benchmarks.md, issue 9).
  * Every assertion gets a fresh `jti`, so none is ever sent twice. The identity's part of the
  * claims is serialised once per identity object (the gateway keeps one per cached credential,
  * never changed once made); per request only the request's part is added.
  */
 export function createIdentitySigner(key: Uint8Array, now: () => number = Date.now, newId: () => string = randomUUID): IdentitySigner {
+  const secret = createSecretKey(key);
   const identityClaims = new WeakMap<Identity, string>();
 
   function claimsOf(identity: Identity): string {
@@ -84,7 +87,7 @@ export function createIdentitySigner(key: Uint8Array, now: () => number = Date.n
     const iat = Math.floor(now() / 1000);
     const claims = `${claimsOf(identity)},"htm":${JSON.stringify(request.method)},"htu":${JSON.stringify(request.path)},"htq":${JSON.stringify(request.query)},"body_sha256":"${request.bodySha256}","jti":"${newId()}","iat":${iat},"exp":${iat + ASSERTION_LIFETIME_SECONDS}}`;
     const input = `${encodedHeader}.${Buffer.from(claims).toString('base64url')}`;
-    return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
   };
 }
 

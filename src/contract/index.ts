@@ -3,6 +3,10 @@ import { apiKeyOperations } from './operations/api-keys.js';
 import { auditOperations } from './operations/audit.js';
 import { clientOperations } from './operations/clients.js';
 import { contactOperations } from './operations/contacts.js';
+import { conversationOperations, eventStreamOperations, tagOperations } from './operations/conversations.js';
+import { messageOperations } from './operations/messages.js';
+import { visitorOperations } from './operations/visitors.js';
+import { tabOperations, widgetCardOperations, widgetOperations } from './operations/widgets.js';
 import { formOperations } from './operations/forms.js';
 import { healthOperations } from './operations/health.js';
 import { invitationOperations } from './operations/invitations.js';
@@ -50,6 +54,14 @@ export const operations: readonly Operation[] = Object.freeze([
   ...Object.values(auditOperations),
   ...Object.values(apiKeyOperations),
   ...Object.values(clientOperations),
+  ...Object.values(widgetOperations),
+  ...Object.values(widgetCardOperations),
+  ...Object.values(tabOperations),
+  ...Object.values(visitorOperations),
+  ...Object.values(conversationOperations),
+  ...Object.values(tagOperations),
+  ...Object.values(messageOperations),
+  ...Object.values(eventStreamOperations),
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));
@@ -60,6 +72,6 @@ export function findOperationByName(name: string): Operation | undefined {
 
 export const routes = createRouteTable(operations);
 
-export type { HttpMethod, Operation, SelfRule } from './operation.js';
+export type { HttpMethod, Operation, ParticipantRule, SelfRule } from './operation.js';
 export { createRouteTable, REST_PREFIX, RPC_PREFIX, type RouteMatch, type RouteTable } from './routes.js';
-export { isAllowed, isSelf, lowestRole } from './permission.js';
+export { isAllowed, isSelf, lowestRole, needsParticipation } from './permission.js';

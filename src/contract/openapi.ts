@@ -26,6 +26,7 @@ const guideTitles: Record<(typeof GUIDES)[number], string> = {
   'api-keys.md': 'API keys',
   'oauth-apps.md': 'OAuth apps',
   'calling-the-api.md': 'Calling the API',
+  'chat.md': 'Chat: widgets, visitors, conversations and messages',
   'gateway.md': 'The gateway',
   'operating.md': 'Operating Gatehouse',
   'configuration.md': 'Configuration reference',

@@ -19,6 +19,8 @@ export interface SelfRule {
  * anything else is `not_found`, as another organization's row is.
  */
 export interface ParticipantRule {
+  /** What the parameter names: a conversation (by token) or a visitor (by token). */
+  readonly resource: 'conversation' | 'visitor';
   readonly param: string;
   readonly all: Role;
 }
@@ -50,6 +52,11 @@ export interface Operation {
    * token. No identity; the handler reaches only the row that parameter names.
    */
   readonly publicBy?: string;
+  /**
+   * A live stream of Server-Sent Events, not a JSON answer: the gateway passes it through
+   * unbuffered and closes it when the caller's credential is revoked.
+   */
+  readonly stream?: boolean;
   /** The response schema is the whole body, not `data` of the envelope (seed 002's `/health`). */
   readonly bare?: boolean;
   /** Rate-limit points one call costs. */

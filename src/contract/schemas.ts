@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { checkPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PROBLEMS } from '../shared/password-policy.js';
 import { ROLES } from './roles.js';
@@ -15,6 +16,31 @@ export const timestamp = z.iso.datetime({ offset: true });
 export const role = z.enum(ROLES);
 
 export const idParams = z.strictObject({ id });
+
+/**
+ * A public token: a prefix naming the kind and 24 letters or digits (widgets `wgt_`, visitors
+ * `vis_`, conversations `cnv_`). Public identifiers, never credentials, except the widget's
+ * client token for its public configuration.
+ */
+export const publicToken = (prefix: PublicTokenPrefix, noun: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{${PUBLIC_TOKEN_LENGTH}}$`), `must be a ${noun} token`);
+type PublicTokenPrefix = 'wgt' | 'vis' | 'cnv';
+const PUBLIC_TOKEN_LENGTH = 24;
+const PUBLIC_TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A new public token of the shape `publicToken` accepts, from the CSPRNG (`randomInt` draws
+ * without modulo bias): 24 of 62 symbols, about 143 bits, so a widget's client token cannot be
+ * guessed although it is the only key to its public configuration.
+ */
+export function newPublicToken(prefix: PublicTokenPrefix): string {
+  let out = `${prefix}_`;
+  for (let i = 0; i < PUBLIC_TOKEN_LENGTH; i++) out += PUBLIC_TOKEN_ALPHABET[randomInt(PUBLIC_TOKEN_ALPHABET.length)];
+  return out;
+}
+export const clientToken = publicToken('wgt', 'widget client');
+export const visitorToken = publicToken('vis', 'visitor');
+export const conversationToken = publicToken('cnv', 'conversation');
 /** The groups a member belongs to (members, invitations). */
 export const groupIds = z.array(id).max(100, 'must have at most 100 items');
 
@@ -46,6 +72,8 @@ export const listQuery = <T extends z.ZodRawShape>(filters: T) => z.strictObject
 export const queryBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 export const deleted = z.object({ id, deleted: z.literal(true) });
+/** The answer of deleting a resource addressed by a public token (widgets, visitors, conversations). */
+export const deletedToken = z.object({ token: z.string(), deleted: z.literal(true) });
 
 /**
  * A PATCH body: every field optional, but an update that changes nothing is a client mistake.

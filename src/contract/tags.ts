@@ -25,8 +25,12 @@ export const TAGS: Readonly<Record<string, TagInfo>> = {
   services: { singular: 'service', description: 'Services the organization offers, optionally served by one group.', guide: 'calling-the-api.md' },
   'api-keys': { singular: 'API key', description: 'API keys for bots and integrations: your own, and (admins) the whole organization\'s.', guide: 'api-keys.md' },
   clients: { singular: 'client', description: 'OAuth clients: web apps, browser apps, native apps and services.', guide: 'oauth-apps.md' },
+  widgets: { singular: 'widget', description: 'Chat widgets: the public configuration by client token, allowed origins, cards and tabs.', guide: 'chat.md' },
+  visitors: { singular: 'visitor', description: 'Website visitors and their context (geolocation is never stored).', guide: 'chat.md' },
+  conversations: { singular: 'conversation', description: 'Conversations (chats) between visitors, agents and bots; their tags, ratings and live events.', guide: 'chat.md' },
+  messages: { singular: 'message', description: 'Messages with rich content: text, images, quick replies, buttons, cards, carousels, drop-downs and web views.', guide: 'chat.md' },
   audit: { singular: 'audit event', description: 'Who changed what, when: every create, update and delete.', guide: 'security.md' },
 };
 
 /** The guides /docs links to, served from docs/ as Markdown. */
-export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;
+export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'chat.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;

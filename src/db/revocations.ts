@@ -11,11 +11,12 @@ import type { Config } from '../shared/config/index.js';
  * - `user`: of one user, in every organization (password reset, account disabled);
  * - `membership`: of one user in one organization (`membershipSubject`: disabled, demoted or
  *   removed there; issue 17: another organization's tokens are not its to revoke);
- * - `client`: of one OAuth client, its client-credentials tokens included (deleted, secret rotated).
+ * - `client`: of one OAuth client, its client-credentials tokens included (deleted, secret rotated);
+ * - `visitor`: of one website visitor, by visitor id (sessions revoked, visitor deleted).
  * `expiresAt` is when the entry can be forgotten: the end of life of anything it could affect.
  */
 export const ID_REVOCATION_KINDS = ['token', 'grant', 'api_key'] as const;
-export const CUTOFF_REVOCATION_KINDS = ['user', 'membership', 'client'] as const;
+export const CUTOFF_REVOCATION_KINDS = ['user', 'membership', 'client', 'visitor'] as const;
 export type IdRevocationKind = (typeof ID_REVOCATION_KINDS)[number];
 export type CutoffRevocationKind = (typeof CUTOFF_REVOCATION_KINDS)[number];
 
@@ -26,21 +27,28 @@ export type Revocation =
 /** The subject of a `membership` cut-off: one user in one organization. */
 export const membershipSubject = (organizationId: string, userId: string) => `${organizationId}/${userId}`;
 
+/** The organization and user a `membership` cut-off names (ids hold no `/`). */
+export function parseMembershipSubject(subject: string): { organizationId: string; userId: string } {
+  const slash = subject.indexOf('/');
+  return { organizationId: subject.slice(0, slash), userId: subject.slice(slash + 1) };
+}
+
 const cutoffKinds = new Set<string>(CUTOFF_REVOCATION_KINDS);
 export const isCutoffKind = (kind: string): kind is CutoffRevocationKind => cutoffKinds.has(kind);
 
 export const REVOCATION_CHANNEL = 'revocations';
 
 /** The settings that bound how long any access token lives. */
-export type TokenLifetimes = Pick<Config, 'ACCESS_TOKEN_TTL_SECONDS' | 'IMPLICIT_ACCESS_TOKEN_TTL_SECONDS' | 'TIME_BASED_TOKEN_TTL_SECONDS'>;
+export type TokenLifetimes = Pick<Config, 'ACCESS_TOKEN_TTL_SECONDS' | 'IMPLICIT_ACCESS_TOKEN_TTL_SECONDS' | 'TIME_BASED_TOKEN_TTL_SECONDS' | 'VISITOR_TOKEN_TTL_SECONDS'>;
 
 /**
  * The one rule for how long a revocation is kept (issue 9): past the end of life of every access
- * token it can affect (OAuth, implicit, first-party), plus a minute of clock skew. Refresh tokens,
+ * token it can affect (OAuth, implicit, first-party, visitor), plus a minute of clock skew. Refresh tokens,
  * grants and API keys are also deleted or marked in the database, which outlives this.
  */
 export function revocationLifetimeMs(config: TokenLifetimes): number {
-  return (Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS, config.TIME_BASED_TOKEN_TTL_SECONDS) + 60) * 1000;
+  const longest = Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS, config.TIME_BASED_TOKEN_TTL_SECONDS, config.VISITOR_TOKEN_TTL_SECONDS);
+  return (longest + 60) * 1000;
 }
 
 interface RevocationRow {

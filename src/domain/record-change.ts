@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import type { EventType } from '../contract/events.js';
 import type { Identity } from '../contract/identity.js';
 import { insertAuditEvent } from '../db/audit-events.js';
-import { insertOutboxEvents } from '../db/outbox.js';
+import { insertOutboxEvents, takeConversationSeqs } from '../db/outbox.js';
+
+export { takeConversationSeqs } from '../db/outbox.js';
 
 /**
  * The one write path's record (DESIGN.md "One write path"): every create, update and delete
@@ -26,9 +28,19 @@ export interface Change {
   changes?: Record<string, unknown> | undefined;
   /** What subscribers hear of it: the resource as the API returns it. */
   events?: readonly { type: EventType; data: Record<string, unknown> }[] | undefined;
+  /**
+   * The conversation the events belong to: each takes its next sequence number (DESIGN.md
+   * "Real-time"), in order, in this transaction. Returned, so the answer can name them.
+   */
+  conversationId?: string | undefined;
+  /**
+   * Sequence numbers taken beforehand with `takeConversationSeqs` (a message stores its own),
+   * one per event; otherwise they are taken here.
+   */
+  seqs?: readonly number[] | undefined;
 }
 
-export async function recordChange(trx: Knex, actor: Actor, change: Change): Promise<void> {
+export async function recordChange(trx: Knex, actor: Actor, change: Change): Promise<{ seqs: readonly number[] }> {
   const organizationId = change.organizationId ?? actor.identity.org;
   await insertAuditEvent(trx, {
     organization_id: organizationId,
@@ -40,7 +52,10 @@ export async function recordChange(trx: Knex, actor: Actor, change: Change): Pro
     request_id: actor.requestId,
     changes: change.changes ?? null,
   });
-  await insertOutboxEvents(trx, (change.events ?? []).map((event) => ({
+  const events = change.events ?? [];
+  if (change.seqs !== undefined && change.seqs.length !== events.length) throw new Error('recordChange: one sequence number per event');
+  const seqs = change.seqs ?? (change.conversationId !== undefined && events.length > 0 ? await takeConversationSeqs(trx, change.conversationId, events.length) : []);
+  await insertOutboxEvents(trx, events.map((event, index) => ({
     organization_id: organizationId,
     type: event.type,
     actor_type: actor.identity.kind,
@@ -50,5 +65,8 @@ export async function recordChange(trx: Knex, actor: Actor, change: Change): Pro
     data: event.data,
     changes: change.changes ?? null,
     request_id: actor.requestId,
+    conversation_id: change.conversationId ?? null,
+    seq: seqs[index] ?? null,
   })));
+  return { seqs };
 }

@@ -1,9 +1,7 @@
-import { isWellFormedApiKey, type ApiKeyResolver } from '../contract/api-key.js';
-import { sha256 } from '../shared/digest.js';
-import { AppError } from '../shared/errors.js';
+import { isWellFormedApiKey } from '../contract/api-key.js';
+import type { ApiKeyCache } from './api-key-cache.js';
 import { AuthFailure, invalidToken } from './auth-error.js';
 import type { Caller } from './caller.js';
-import { Lru } from './lru.js';
 import type { TokenVerifier } from './verify-token.js';
 
 /**
@@ -15,60 +13,16 @@ import type { TokenVerifier } from './verify-token.js';
 export interface Authenticator {
   /** The caller, or undefined when the request carries no credential at all. */
   (authorization: string | undefined, query: string, rawHeaders?: readonly string[]): Promise<Caller | undefined>;
-  /** The hot path: a Bearer JWT seen before resolves without a promise; undefined means "use the full path". */
+  /** The hot path: a credential seen before resolves without a promise; undefined means "use the full path". */
   cached(authorization: string | undefined, query: string, rawHeaders?: readonly string[]): Caller | undefined;
 }
 
 const queryCredential = /(?:^|&)(?:access_token|api_key|apikey)=/i;
 
-export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys: ApiKeyResolver | undefined; apiKeyCallerTtlMs?: number }): Authenticator & { forgetApiKeyCallers(): void } {
-  // A resolved key's caller is reused for a second: the same object, so the assertion signer's
-  // serialised claims of its identity are reused too (each assertion is still fresh). A revoked key is still refused at once (the denylist is checked on every request);
-  // user revocations clear this cache (forgetApiKeyCallers), like the resolver's own.
-  const ttl = deps.apiKeyCallerTtlMs ?? 1_000;
-  const callers = new Lru<string, { caller: Caller; at: number }>(10_000);
-
-  /** A key resolved within the last second (only a well-formed key was ever stored). */
-  function freshCaller(hash: string): Caller | undefined {
-    const hit = callers.get(hash);
-    return hit && Date.now() - hit.at < ttl ? hit.caller : undefined;
-  }
-
-  // Concurrent requests with the same key whose caller expired share one resolution (and so one
-  // caller object and one assertion), instead of each querying and signing on its own. A user
-  // revocation starts a new generation: resolutions begun before it are neither shared nor kept.
-  const resolving = new Map<string, Promise<Caller>>();
-  let generation = 0;
-
+export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys: ApiKeyCache }): Authenticator {
   async function byApiKey(key: string): Promise<Caller> {
     if (!isWellFormedApiKey(key)) throw invalidToken('api_key_malformed', 'The API key is malformed.');
-    const hash = sha256(key);
-    const cached = freshCaller(hash);
-    if (cached) return cached;
-    if (!deps.apiKeys) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
-    let pending = resolving.get(hash);
-    if (!pending) {
-      pending = resolveKey(deps.apiKeys, key, hash, generation);
-      resolving.set(hash, pending);
-      const done = pending;
-      void done.catch(() => undefined).finally(() => {
-        if (resolving.get(hash) === done) resolving.delete(hash);
-      });
-    }
-    return pending;
-  }
-
-  async function resolveKey(apiKeys: ApiKeyResolver, key: string, hash: string, started: number): Promise<Caller> {
-    let identity;
-    try {
-      identity = await apiKeys.resolve(key);
-    } catch (err) {
-      throw new AppError('service_unavailable', 'API keys cannot be checked right now; retry shortly.', { cause: err, headers: { 'retry-after': '1' } });
-    }
-    if (!identity) throw invalidToken('api_key_unknown', 'The API key is unknown, revoked or expired.');
-    const caller = { identity };
-    if (started === generation) callers.set(hash, { caller, at: Date.now() });
-    return caller;
+    return deps.apiKeys.resolve(key);
   }
 
   async function authenticate(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Promise<Caller | undefined> {
@@ -95,20 +49,15 @@ export function createAuthenticator(deps: { verifyToken: TokenVerifier; apiKeys:
   }
 
   return Object.assign(authenticate, {
-    forgetApiKeyCallers() {
-      callers.clear();
-      resolving.clear();
-      generation += 1;
-    },
     cached(authorization: string | undefined, query: string, rawHeaders: readonly string[] = []): Caller | undefined {
       if (query !== '' || authorization === undefined || countAuthorization(rawHeaders) > 1) return undefined;
       if (authorization.startsWith('Bearer ')) {
         const value = authorization.slice(7).trim();
-        return value.startsWith('ghk_') ? freshCaller(sha256(value)) : deps.verifyToken.cached(value);
+        return value.startsWith('ghk_') ? deps.apiKeys.peek(value) : deps.verifyToken.cached(value);
       }
       if (authorization.startsWith('Basic ')) {
         const key = basicKey(authorization.slice(6).trim());
-        return key === undefined ? undefined : freshCaller(sha256(key));
+        return key === undefined ? undefined : deps.apiKeys.peek(key);
       }
       return undefined;
     },

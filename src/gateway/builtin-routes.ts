@@ -1,42 +1,38 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import { writeJson } from '../shared/error-response.js';
 import { AppError } from '../shared/errors.js';
 import { checkReadiness, healthBody } from '../shared/health.js';
 import { REQUEST_ID_HEADER } from '../shared/request-id.js';
 import type { Runtime } from '../shared/runtime.js';
 import type { RateLimits } from './limit-rate.js';
 
-type SendJson = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>) => void;
+export type BuiltinRoutes = (req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string) => Promise<void>;
 
 /**
  * The gateway's own routes (issue 2): `/health` (seed 002's body), `/ready` (503 naming the
- * dependency that failed, the rate-limit store included) and `/metrics` (Prometheus). Answers GET
- * and HEAD; false when the request is not one of them.
+ * dependency that failed, the rate-limit store included) and `/metrics` (Prometheus), for GET and
+ * HEAD (route-kinds.ts sends only those here).
  */
-export function createBuiltinRoutes(runtime: Runtime, rateLimitStore: RateLimits['storeState'], sendJson: SendJson) {
+export function createBuiltinRoutes(runtime: Runtime, rateLimitStore: RateLimits['storeState']): BuiltinRoutes {
   const metricsAccess = createMetricsAccess(runtime.config);
-  return async function builtin(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string): Promise<boolean> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  return async function builtin(req, res, path, requestId) {
     if (path === '/health') {
-      sendJson(res, 200, healthBody(runtime.clock.now()), { [REQUEST_ID_HEADER]: requestId });
-      return true;
-    }
-    if (path === '/ready') {
+      writeJson(res, 200, healthBody(runtime.clock.now()), { [REQUEST_ID_HEADER]: requestId });
+    } else if (path === '/ready') {
       const report = await checkReadiness(runtime);
       const checks = { ...report.checks, rate_limit_store: rateLimitStore() };
       const failed = Object.entries(checks).filter(([, state]) => state === 'failed').map(([name]) => name);
       const ok = failed.length === 0;
-      sendJson(res, ok ? 200 : 503, { ok, status: ok ? 'ready' : 'unavailable', checks, ...(ok ? {} : { failed }) }, { [REQUEST_ID_HEADER]: requestId });
-      return true;
-    }
-    if (path === '/metrics') {
+      writeJson(res, ok ? 200 : 503, { ok, status: ok ? 'ready' : 'unavailable', checks, ...(ok ? {} : { failed }) }, { [REQUEST_ID_HEADER]: requestId });
+    } else if (path === '/metrics') {
       metricsAccess(req.headers.authorization);
       const body = await runtime.metrics.metrics();
       res.writeHead(200, { 'content-type': runtime.metrics.contentType, [REQUEST_ID_HEADER]: requestId });
       res.end(body);
-      return true;
+    } else {
+      throw new AppError('not_found', 'No such route.');
     }
-    return false;
   };
 }
 

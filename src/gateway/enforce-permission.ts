@@ -7,13 +7,13 @@ import type { Caller } from './caller.js';
  * minimum role against the caller's cascading role scope; seed 001's "(self)" rows when the path
  * names the caller. An RPC call carries its parameters in the body, which the gateway does not
  * parse, so it is held to the lowest role that could ever be allowed and the resource API decides
- * the self rule exactly. The refusal names the scope that would have been enough (RFC 6750 §3.1).
+ * the self rule exactly. A visitor token reaches only operations that declare `visitor`. The refusal names the scope that would have been enough (RFC 6750 §3.1).
  */
 export function enforcePermission(match: Extract<RouteMatch, { kind: 'rest' | 'rpc' }>, caller: Caller | undefined): void {
   const { operation } = match;
   if (operation.role === 'public') return;
-  const role = caller?.identity.role;
-  const identity = role === undefined ? undefined : { sub: caller!.identity.sub, role };
+  const held = caller?.identity;
+  const identity = held?.role === undefined ? undefined : { sub: held.sub, role: held.role, kind: held.kind };
   const allowed = match.kind === 'rest'
     ? isAllowed(operation, identity, match.params)
     : isAllowed({ ...operation, role: lowestRole(operation) }, identity, {});

@@ -39,6 +39,8 @@ export interface ForwardRequest {
   /** Headers the gateway adds to the response (rate limits, CORS); the request id is added too. */
   responseHeaders: Record<string, string>;
   requestId: string;
+  /** A live stream (Server-Sent Events): no body timeout, it is quiet between events. */
+  stream?: boolean | undefined;
 }
 
 /** Where forward reports: response headers arrived (metrics), or the request failed. */
@@ -85,7 +87,10 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, req
 function dispatch(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest, sink: ForwardSink, body: Buffer | NodeJS.ReadableStream | null): ForwardHandler {
   const handler = new ForwardHandler(res, request, sink);
   request.upstream.pool.dispatch(
-    { path: request.target, method: req.method as 'GET', headers: request.headers, body: body as Buffer | null },
+    {
+      path: request.target, method: req.method as 'GET', headers: request.headers, body: body as Buffer | null,
+      ...(request.stream ? { bodyTimeout: 0 } : {}),
+    },
     handler as unknown as Dispatcher.DispatchHandler,
   );
   return handler;

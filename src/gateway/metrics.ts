@@ -64,3 +64,5 @@ export function createRequestRecorder(metrics: GatewayMetrics) {
     },
   };
 }
+
+export type RequestRecorder = ReturnType<typeof createRequestRecorder>;

@@ -11,7 +11,7 @@ import type { RevocationList } from './revocation-list.js';
 /**
  * The decision for an API request, in order: which operation (contract route table, the same one
  * the resource API uses), who is calling, whether that credential was revoked, whether its role
- * may call the operation. Rate limits and forwarding follow in app.ts.
+ * may call the operation. Rate limits and forwarding follow in request-handler.ts.
  */
 export interface PreparedRequest {
   match: Extract<RouteMatch, { kind: 'rest' | 'rpc' }>;

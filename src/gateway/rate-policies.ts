@@ -1,5 +1,5 @@
 import {
-  EMAIL_CHANGE_PAGE, OAUTH_ROUTES, PASSWORD_RESET_API_PATH, PASSWORD_RESET_CONFIRM_API_PATH, PASSWORD_RESET_CONFIRM_PAGE, PASSWORD_RESET_PAGE, TOKEN_API_PATH,
+  EMAIL_CHANGE_PAGE, OAUTH_ROUTES, PASSWORD_RESET_API_PATH, PASSWORD_RESET_CONFIRM_API_PATH, PASSWORD_RESET_CONFIRM_PAGE, PASSWORD_RESET_PAGE, TOKEN_API_PATH, visitorSessionClientToken,
 } from '../contract/auth-routes.js';
 import type { Operation } from '../contract/operation.js';
 import { ROLES, type Role } from '../contract/roles.js';
@@ -11,7 +11,9 @@ import { rateCheck, type RateCheck } from './limit-rate.js';
  * Which limits a request counts against (issue 5 "Rate limits"): an authenticated API call
  * against its principal (the API key, or user + client) and its organization's aggregate, by the
  * operation's cost; an anonymous one against its IP. The token endpoints and login submissions
- * have their own, stricter per-IP limits (credential stuffing, refresh-token guessing).
+ * have their own, stricter per-IP limits (credential stuffing, refresh-token guessing); opening
+ * visitor sessions is limited per IP and per widget (issue 10: anyone may call it, and each call
+ * makes a visitor).
  */
 const keyLimits = new WeakMap<Config, Map<string, number>>();
 
@@ -48,6 +50,7 @@ export function apiRateChecks(config: Config, operation: Operation, caller: Call
   const principal =
     identity.key_id !== undefined ? `key:${identity.key_id}`
     : identity.kind === 'client' ? `client:${identity.client_id ?? identity.sub}`
+    : identity.kind === 'visitor' ? `visitor:${identity.sub}`
     : `user:${identity.sub}:${identity.client_id ?? ''}`;
   const points = (identity.key_id !== undefined ? perKeyLimits(config).get(identity.key_id) : undefined) ?? rolePoints(config, identity.role);
   checks = [rateCheck('principal', principal, points, cost), rateCheck('organization', `org:${identity.org}`, config.RATE_LIMIT_ORGANIZATION, cost)];
@@ -60,8 +63,15 @@ export function apiRateChecks(config: Config, operation: Operation, caller: Call
 const CREDENTIAL_FORMS = new Set([PASSWORD_RESET_API_PATH, PASSWORD_RESET_CONFIRM_API_PATH, PASSWORD_RESET_PAGE, PASSWORD_RESET_CONFIRM_PAGE, EMAIL_CHANGE_PAGE]);
 
 export function authRouteChecks(config: Config, method: string, path: string, ip: string): RateCheck[] {
-  // Exact paths: app.ts refused every other spelling of an auth-server path before this.
+  // Exact paths: route-kinds.ts refused every other spelling of an auth-server path before this.
   if (path === OAUTH_ROUTES.token || path === TOKEN_API_PATH) return [rateCheck('token', `ip:${ip}`, config.RATE_LIMIT_TOKEN_ENDPOINT, 1)];
   if (method === 'POST' && (path.startsWith('/interaction/') || CREDENTIAL_FORMS.has(path))) return [rateCheck('login', `ip:${ip}`, config.RATE_LIMIT_LOGIN, 1)];
+  const widget = method === 'POST' ? visitorSessionClientToken(path) : undefined;
+  if (widget !== undefined) {
+    return [
+      rateCheck('visitor_sessions_ip', `ip:${ip}`, config.RATE_LIMIT_VISITOR_SESSIONS_IP, 1),
+      rateCheck('visitor_sessions_widget', `widget:${widget}`, config.RATE_LIMIT_VISITOR_SESSIONS_WIDGET, 1),
+    ];
+  }
   return [rateCheck('ip', `ip:${ip}`, config.RATE_LIMIT_ANONYMOUS, 1)];
 }

@@ -31,9 +31,10 @@ export function createRevocationList(deps: {
   clock: Clock;
   logger: Logger;
   resyncMs: number;
-  onApiKeyRevoked?: (keyId: string) => void;
-  /** A user or membership cut-off, or a reload after a reconnect (events may have been missed). */
-  onUserRevoked?: () => void;
+  /** A revocation the list did not hold yet (from the bus or a reload): what was cached under it goes. */
+  onRevoked?: (revocation: Revocation) => void;
+  /** The bus reconnected: events may have been missed, so nothing cached may be trusted. */
+  onEventsMissed?: () => void;
 }): RevocationList {
   const entries = new Map<string, { expiresAt: number; notBefore?: number }>();
   const keyOf = (kind: Revocation['kind'], subject: string) => `${kind}\u0000${subject}`;
@@ -42,9 +43,12 @@ export function createRevocationList(deps: {
     const key = keyOf(revocation.kind, revocation.subject);
     const previous = entries.get(key);
     const expiresAt = Math.max(previous?.expiresAt ?? 0, revocation.expiresAt);
-    entries.set(key, 'notBefore' in revocation ? { expiresAt, notBefore: revocation.notBefore } : { expiresAt });
-    if (revocation.kind === 'api_key') deps.onApiKeyRevoked?.(revocation.subject);
-    if (revocation.kind === 'user' || revocation.kind === 'membership') deps.onUserRevoked?.();
+    const notBefore = 'notBefore' in revocation ? revocation.notBefore : undefined;
+    entries.set(key, notBefore !== undefined ? { expiresAt, notBefore } : { expiresAt });
+    // The periodic reload brings every live revocation again; one already held was announced
+    // when it came, and announcing it again would only empty caches for nothing.
+    if (previous && previous.expiresAt === expiresAt && previous.notBefore === notBefore) return;
+    deps.onRevoked?.(revocation);
   }
 
   async function load(): Promise<void> {
@@ -61,7 +65,7 @@ export function createRevocationList(deps: {
     else deps.logger.warn('ignored a malformed revocation event');
   });
   const offReconnect = deps.bus.onReconnect(() => {
-    deps.onUserRevoked?.();
+    deps.onEventsMissed?.();
     void load();
   });
   // Pub/sub is at most once: a periodic reload bounds how long a lost message can go unnoticed.

@@ -62,3 +62,5 @@ function gatewayHeaders(req: http.IncomingMessage, requestId: string, address: C
   if (trace.continued && typeof tracestate === 'string' && tracestate.length <= 512) set.tracestate = tracestate;
   return set;
 }
+
+export type Upstreams = ReturnType<typeof createUpstreams>;

@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { roleFromScope } from '../contract/roles.js';
+import { VISITOR_CLAIM, VISITOR_SCOPE } from '../contract/visitor-sessions.js';
 import type { Clock } from '../shared/clock.js';
 import { sha256 } from '../shared/digest.js';
 import { AuthFailure, invalidToken } from './auth-error.js';
@@ -112,14 +113,18 @@ function toCaller(payload: JWTPayload): Caller {
   if (org === undefined || org === '') throw invalidToken('claims', 'The access token names no organization.');
   const clientId = str('client_id');
   const jti = payload.jti;
+  // A visitor session's token (contract/visitor-sessions.ts): a principal of its own kind, never
+  // a user, held to `guest` whatever else it carried.
+  const visitor = payload[VISITOR_CLAIM] !== undefined;
+  if (visitor && (typeof payload[VISITOR_CLAIM] !== 'string' || scope !== VISITOR_SCOPE)) throw invalidToken('claims', 'The visitor token is malformed.');
   return {
     identity: {
       sub,
       org,
-      role: roleFromScope(scope),
+      role: visitor ? VISITOR_SCOPE : roleFromScope(scope),
       scopes: scope.split(' ').filter(Boolean),
       // Client-credentials tokens name the client as their subject (RFC 9068 §2.2).
-      kind: clientId !== undefined && clientId === sub ? 'client' : 'user',
+      kind: visitor ? 'visitor' : clientId !== undefined && clientId === sub ? 'client' : 'user',
       ...(clientId !== undefined ? { client_id: clientId } : {}),
       ...(jti !== undefined ? { jti } : {}),
     },

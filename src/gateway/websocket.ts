@@ -1,9 +1,8 @@
-import { STATUS_CODES } from 'node:http';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { Config } from '../shared/config/index.js';
-import { toErrorBody } from '../shared/errors.js';
+import { errorResponse, writeErrorToSocket } from '../shared/error-response.js';
 import type { Logger } from '../shared/logger.js';
 import { pickRequestId, REQUEST_ID_HEADER } from '../shared/request-id.js';
 import { checkFraming } from './check-framing.js';
@@ -14,11 +13,12 @@ import { prepareApiRequest, type DecisionSteps, type PreparedRequest } from './p
 import { apiRateChecks } from './rate-policies.js';
 
 /**
- * WebSocket upgrades (issue 5 "Proxy"): the same decision as an HTTP request (route, credential,
- * revocation, permission, rate limit) on the upgrade request, then http-proxy splices the two
- * sockets. http-proxy stays the tool here: once upgraded there is no per-request work left for
- * the faster HTTP core to save (docs/benchmarks.md). A refusal is a plain HTTP response with the
- * usual JSON body, written on the raw socket.
+ * WebSocket upgrades (issue 5 "Proxy"; the `websocket` kind of route-kinds.ts): the same decision
+ * as an API request (route, credential, revocation, permission, rate limit) on the upgrade
+ * request, then http-proxy splices the two sockets. http-proxy stays the tool here: once upgraded
+ * there is no per-request work left for the faster HTTP core to save (docs/benchmarks.md). A
+ * refusal is a plain HTTP response with the usual JSON body (shared/error-response.ts), written
+ * on the raw socket.
  */
 export function createWebSocketProxy(
   apiUrl: string,
@@ -37,20 +37,6 @@ export function createWebSocketProxy(
     if (socket && 'destroy' in socket) (socket as Duplex).destroy();
   });
 
-  function refuse(socket: Duplex, err: unknown, requestId: string): void {
-    const { status, body, headers } = toErrorBody(err, requestId);
-    const payload = JSON.stringify(body);
-    const lines = [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-      'content-type: application/json; charset=utf-8',
-      `content-length: ${Buffer.byteLength(payload)}`,
-      `${REQUEST_ID_HEADER}: ${requestId}`,
-      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-      'connection: close',
-    ];
-    socket.end(`${lines.join('\r\n')}\r\n\r\n${payload}`);
-  }
-
   return {
     async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
       socket.on('error', () => socket.destroy());
@@ -67,7 +53,7 @@ export function createWebSocketProxy(
         if (socket.destroyed) return;
         proxy.ws(req, socket, head);
       } catch (err) {
-        refuse(socket, err, requestId);
+        writeErrorToSocket(socket, errorResponse(err, requestId), requestId);
       }
     },
     close() {

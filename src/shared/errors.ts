@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'token_expired'
   | 'insufficient_scope'
   | 'forbidden'
+  | 'origin_not_allowed'
   | 'first_party_required'
   | 'not_found'
   | 'method_not_allowed'
@@ -33,6 +34,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   token_expired: 403,
   insufficient_scope: 403,
   forbidden: 403,
+  origin_not_allowed: 403,
   first_party_required: 403,
   not_found: 404,
   method_not_allowed: 405,

@@ -42,6 +42,8 @@ export interface Component {
   /** Requests with `Expect: 100-continue`; without it node sends `100 Continue` at once. */
   readonly onCheckContinue?: http.RequestListener;
   readonly onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Ends long-lived responses (event streams) at shutdown, before the listener drains. */
+  readonly drain?: () => void;
   /** Called after the listener is closed and in-flight requests have drained. */
   stop(): Promise<void>;
 }

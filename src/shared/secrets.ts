@@ -11,7 +11,7 @@ export interface Secrets {
   derive(purpose: SecretPurpose, length?: number): Buffer;
 }
 
-export type SecretPurpose = 'identity-assertion' | 'api-key-hash' | 'signing-key-encryption' | 'cookie' | 'csrf' | 'webhook-secret-encryption';
+export type SecretPurpose = 'identity-assertion' | 'api-key-hash' | 'visitor-secret-hash' | 'signing-key-encryption' | 'cookie' | 'csrf' | 'webhook-secret-encryption';
 
 export function loadSecrets(options: { secret?: string | undefined; dataDir: string }): Secrets {
   const root = options.secret ? Buffer.from(options.secret, 'utf8') : readOrCreate(path.join(options.dataDir, 'secret.key'));

@@ -4,8 +4,9 @@ import { findOperationByName, isAllowed, lowestRole, operations, routes } from '
 
 // The contract table itself: the invariants the gateway, the resource API and the docs rely on.
 describe('the contract', () => {
-  it('names operations resource.verb in camelCase, so RPC methods read alike (apiKeys.list, clients.rotateSecret)', () => {
-    expect(operations.map((operation) => operation.name).filter((name) => !/^[a-z][A-Za-z]*\.[a-z][A-Za-z]*$/.test(name))).toEqual([]);
+  it('names operations resource.verb in camelCase, so RPC methods read alike (apiKeys.list, clients.rotateSecret, widgets.cards.add)', () => {
+    // A nested resource adds one segment: seed 000 and issue 10 name `widgets.cards.add`.
+    expect(operations.map((operation) => operation.name).filter((name) => !/^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)?\.[a-z][A-Za-z]*$/.test(name))).toEqual([]);
   });
 
   it('binds every operation of the contract to exactly one handler of the resource API, and nothing else', () => {
@@ -14,8 +15,9 @@ describe('the contract', () => {
 
   it('answers 201 exactly where a row says so: the creations', () => {
     expect(operations.filter((operation) => operation.successStatus === 201).map((operation) => operation.name).sort()).toEqual([
-      'apiKeys.create', 'clients.create', 'contacts.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
-      'knowledgeItems.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'users.create',
+      'apiKeys.create', 'clients.create', 'contacts.create', 'conversations.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
+      'knowledgeItems.create', 'messages.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'tabs.create', 'tags.create',
+      'users.create', 'widgets.cards.add', 'widgets.create',
     ]);
   });
 
@@ -63,13 +65,13 @@ describe('the contract', () => {
   it('applies the self rule only to the caller and only where declared', () => {
     const fetch = findOperationByName('users.fetch')!;
     expect(lowestRole(fetch)).toBe('guest');
-    expect(isAllowed(fetch, { sub: 'u1', role: 'guest' }, { id: 'u1' })).toBe(true);
-    expect(isAllowed(fetch, { sub: 'u1', role: 'guest' }, { id: 'me' })).toBe(true);
-    expect(isAllowed(fetch, { sub: 'u1', role: 'guest' }, { id: 'u2' })).toBe(false);
-    expect(isAllowed(fetch, { sub: 'u1', role: 'bot' }, { id: 'u2' })).toBe(true);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'guest', kind: 'user' as const }, { id: 'u1' })).toBe(true);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'guest', kind: 'user' as const }, { id: 'me' })).toBe(true);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'guest', kind: 'user' as const }, { id: 'u2' })).toBe(false);
+    expect(isAllowed(fetch, { sub: 'u1', role: 'bot', kind: 'user' as const }, { id: 'u2' })).toBe(true);
     expect(isAllowed(fetch, undefined, { id: 'u1' })).toBe(false);
     const remove = findOperationByName('users.delete')!;
-    expect(isAllowed(remove, { sub: 'u1', role: 'bot' }, { id: 'u1' })).toBe(false);
+    expect(isAllowed(remove, { sub: 'u1', role: 'bot', kind: 'user' as const }, { id: 'u1' })).toBe(false);
     expect(isAllowed(findOperationByName('invitations.accept')!, undefined, {})).toBe(true);
   });
 });

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { ZodType } from 'zod';
+import type { Operation } from '../../src/contract/index.js';
 
 const unique = () => randomUUID().slice(0, 8);
 
@@ -27,6 +29,7 @@ export const samples: Record<string, { create: () => Record<string, unknown>; up
     update: { name: 'Pre-chat form' },
   },
   services: { create: () => ({ name: `Onboarding ${unique()}`, active: true }), update: { active: false } },
+  tags: { create: () => ({ name: `tag-${unique()}`, labels: { de: 'Etikett' } }), update: { labels: { fr: 'Étiquette' } } },
 };
 
 /** Resource prefix → REST collection path. */
@@ -42,4 +45,22 @@ export const collections: Record<string, string> = {
   services: '/services',
   auditEvents: '/audit-events',
   organizations: '/organizations',
+  tags: '/tags',
 };
+
+/**
+ * A well-formed value for each path parameter of `operation` (an id, or a widget, visitor or
+ * conversation token), picked by the parameter's own schema, so generated tests reach body
+ * validation instead of a 404 for a parameter that cannot exist. `id` is used for `{id}`.
+ */
+export function pathParams(operation: Operation, id: string): Record<string, string> {
+  const shape = (operation.params as { shape?: Record<string, ZodType> } | undefined)?.shape ?? {};
+  const candidates = [id, `wgt_${'W'.repeat(24)}`, `vis_${'V'.repeat(24)}`, `cnv_${'C'.repeat(24)}`];
+  return Object.fromEntries(Object.entries(shape).map(([name, schema]) => [name, candidates.find((value) => schema.safeParse(value).success) ?? id]));
+}
+
+/** `operation.path` with `pathParams` filled in. */
+export function filledPath(operation: Operation, id: string): string {
+  const params = pathParams(operation, id);
+  return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? id));
+}

@@ -6,6 +6,7 @@ import type { Role } from '../../src/contract/roles.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { listen, type RunningServer } from '../../src/shared/server.js';
 import { createTestRuntime, type TestRuntimeOptions } from '../helpers/gatehouse.js';
+import { answerOf } from '../helpers/http.js';
 
 /**
  * The resource API alone on a test runtime, driven the way the gateway drives it: every request
@@ -18,6 +19,8 @@ export interface ApiHarness {
   /** A new organization with one user per role (and `admin` as its creator). */
   tenant(name?: string): Promise<Tenant>;
   call(identity: Identity | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** A GET whose response is not read: live streams. */
+  open(identity: Identity, path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,13 @@ export async function startApiHarness(options: TestRuntimeOptions = {}): Promise
         }),
       };
     },
+    async open(identity, path, headers = {}, signal) {
+      const q = path.indexOf('?');
+      const assertion = await signIdentity(identity, key, {
+        method: 'GET', path: q === -1 ? path : path.slice(0, q), query: q === -1 ? '' : path.slice(q + 1), bodySha256: bodySha256(''),
+      });
+      return fetch(server.url + path, { headers: { ...headers, [IDENTITY_HEADER]: assertion }, ...(signal ? { signal } : {}) });
+    },
     async call(identity, method, path, body, headers = {}) {
       const q = path.indexOf('?');
       const init: RequestInit & { headers: Record<string, string> } = { method, headers: { ...headers } };
@@ -84,16 +94,12 @@ export async function startApiHarness(options: TestRuntimeOptions = {}): Promise
         });
       }
       const res = await fetch(server.url + path, init);
-      const text = await res.text();
-      let parsed: ApiResponse['body'];
-      try {
-        parsed = JSON.parse(text) as ApiResponse['body'];
-      } catch {
-        parsed = { ok: false, raw: text };
-      }
+      const answer = await answerOf(res);
+      const parsed = ('_text' in answer ? { ok: false, raw: answer._text } : answer) as ApiResponse['body'];
       return { status: res.status, headers: res.headers, body: parsed };
     },
     async close() {
+      component.drain?.();
       await server.close(1_000);
       await component.stop();
       await runtime.close();

@@ -93,7 +93,7 @@ describe('seed 001 permission table', () => {
       for (const role of ROLES) {
         const sub = randomUUID();
         const params = target.self ? { id: sub } : { id: randomUUID() };
-        expect(isAllowed(operation, { sub, role }, params), `${label}: ${target.name} as ${role}`).toBe(row.allowed[role]);
+        expect(isAllowed(operation, { sub, role, kind: 'user' }, params), `${label}: ${target.name} as ${role}`).toBe(row.allowed[role]);
       }
     }
   });

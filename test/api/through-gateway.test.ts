@@ -5,6 +5,7 @@ import { ROLES, roleAllows, type Role } from '../../src/contract/roles.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
 import { issueApiKey } from '../../src/db/api-keys.js';
 import { hashPassword } from '../../src/shared/password.js';
+import { answerOf } from '../helpers/http.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 
 // The whole path, as a client sees it: real API keys (seed 000, HTTP Basic) issued for each role,
@@ -36,13 +37,8 @@ describe('through the gateway', () => {
       init.headers['content-type'] ??= 'application/json';
     }
     const res = await fetch(gatehouse.url + path, init);
-    const text = await res.text();
-    let parsed: { ok?: boolean; data?: unknown; error?: string; [key: string]: unknown };
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      parsed = { raw: text };
-    }
+    const answer = await answerOf(res);
+    const parsed = ('_text' in answer ? { raw: answer._text } : answer) as { ok?: boolean; data?: unknown; error?: string; [key: string]: unknown };
     return { status: res.status, body: parsed };
   }
 

@@ -118,9 +118,9 @@ export function memoryApiKeys(): ApiKeyResolver & { add(identity: Omit<Identity,
     },
     async resolve(key: string) {
       resolver.lookups += 1;
-      return keys.get(key);
+      const identity = keys.get(key);
+      return identity && { identity, expiresAt: undefined };
     },
-    forget() {},
   };
   return resolver;
 }

@@ -54,7 +54,7 @@ describe('permission matrix from the contract: every operation × every role', (
     const path = `/v2${concretePath(operation)}`;
     const before = api.seen.length;
     const res = await request(gateway.url, path, { method: operation.method, headers: { authorization: `Bearer ${tokens.get(role)}`, 'content-type': 'application/json' }, body: operation.method === 'GET' ? undefined : '{}' });
-    const allowed = isAllowed(operation, { sub: 'me-123', role }, { id: 'someone-else' });
+    const allowed = isAllowed(operation, { sub: 'me-123', role, kind: 'user' }, { id: 'someone-else' });
     if (allowed) {
       expect(res.status).toBe(200);
       expect(api.seen.length).toBe(before + 1);

@@ -15,14 +15,24 @@ export async function call(
     headers['content-type'] ??= 'application/json';
   }
   const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-  } catch {
-    parsed = { _text: text };
+  return { status: res.status, headers: res.headers, body: await answerOf(res) };
+}
+
+/**
+ * The parsed body of an answer: its JSON, `{}` for none, `{_text}` for anything else. A live
+ * stream (Server-Sent Events) never ends by itself: its answer is that it opened.
+ */
+export async function answerOf(res: Response): Promise<Record<string, unknown>> {
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { ok: true, stream: true };
   }
-  return { status: res.status, headers: res.headers, body: parsed };
+  const text = await res.text();
+  try {
+    return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    return { _text: text };
+  }
 }
 
 /** Decodes a JWT's header and payload without verifying it (tests verify separately). */

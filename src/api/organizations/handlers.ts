@@ -4,7 +4,7 @@ import { listClientOrganization, listOrganizationsOf, type OrganizationRow } fro
 import { createOrganization, fetchOrganization, removeOrganization, updateOrganization } from './service.js';
 
 function present(row: OrganizationRow) {
-  return { id: row.id, name: row.name, role: row.role, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
+  return { id: row.id, name: row.name, role: row.role, webview_hosts: row.webview_hosts, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
 }
 
 export const organizationHandlers = implement(organizationOperations, {

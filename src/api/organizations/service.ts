@@ -8,7 +8,7 @@ import type { Caller } from '../handler.js';
 import { memberUserIds } from '../members/queries.js';
 import { announce } from '../members/service.js';
 import { notFound } from '../shared/not-found.js';
-import { deleteOrganization, findOrganizationById, renameOrganization, userExists } from './queries.js';
+import { deleteOrganization, findOrganizationById, updateOrganizationRow, userExists } from './queries.js';
 
 /**
  * Seed 000 "automatically create properties for your customers": the caller becomes the new
@@ -24,7 +24,7 @@ export async function createOrganization(runtime: Runtime, caller: Caller, name:
     await recordChange(trx, caller, {
       action: 'organizations.create', resourceType: 'organization', resourceId: organization.id, organizationId: organization.id, changes: { name },
     });
-    return { ...organization, role: 'admin' as const };
+    return { ...(await findOrganizationById(trx, organization.id))!, role: 'admin' as const };
   });
 }
 
@@ -40,11 +40,12 @@ export async function fetchOrganization(runtime: Runtime, caller: Caller, id: st
   return { ...row, role: caller.identity.role };
 }
 
-export async function updateOrganization(runtime: Runtime, caller: Caller, id: string, patch: { name?: string | undefined }) {
+export async function updateOrganization(runtime: Runtime, caller: Caller, id: string, patch: { name?: string | undefined; webview_hosts?: string[] | undefined }) {
   ownOrganization(caller, id);
   return runtime.db.knex.transaction(async (trx) => {
     if (!(await findOrganizationById(trx, id))) throw notFound('organization');
-    if (patch.name !== undefined) await renameOrganization(trx, id, patch.name);
+    const hosts = patch.webview_hosts === undefined ? undefined : [...new Set(patch.webview_hosts)];
+    await updateOrganizationRow(trx, id, { name: patch.name, webview_hosts: hosts });
     await recordChange(trx, caller, { action: 'organizations.update', resourceType: 'organization', resourceId: id, changes: { ...patch } });
     return { ...(await findOrganizationById(trx, id))!, role: caller.identity.role };
   });

@@ -5,14 +5,17 @@ import { fieldErrors } from '../../contract/field-errors.js';
 import type { Handler } from '../handler.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { AppError } from '../../shared/errors.js';
+import { OUTBOX_CHANNEL, type OutboxTail } from '../live/tail.js';
 
 /**
  * Runs the operation's handler and writes the `{"ok":true,…}` envelope (seed 000). Outside
  * production every answer is parsed with the operation's documented response schema first, so
  * the whole test suite checks the OpenAPI document against what the handlers really answer
- * (issue 9); a mismatch is a 500 naming the fields, never a silent drift.
+ * (issue 9); a mismatch is a 500 naming the fields, never a silent drift. After a write, every
+ * process's outbox tail is woken on the bus: the write's transaction has committed by then, so
+ * its events are there to read (live streams, DESIGN.md "Real-time").
  */
-export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler>): Middleware {
+export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler>, events: OutboxTail): Middleware {
   const checkResponses = runtime.config.NODE_ENV !== 'production';
   return async function dispatchStep(ctx) {
     const call = ctx.state.call;
@@ -25,11 +28,22 @@ export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler
       identity: call.identity,
       requestId: ctx.state.requestId,
       headers: ctx.headers,
+      events,
       params: call.params,
       query: call.query,
       body: call.body,
     });
     if (result.headers) ctx.set(result.headers);
+    if (call.operation.method !== 'GET') void runtime.bus.publish(OUTBOX_CHANNEL, {}).catch(() => {});
+    if ('stream' in result) {
+      const { stream } = result;
+      // Written as events come: no compression or buffering; ends when the client goes away.
+      ctx.req.socket.setTimeout(0);
+      ctx.req.on('close', () => stream.end());
+      ctx.status = 200;
+      ctx.body = stream;
+      return;
+    }
     if ('notModified' in result) {
       ctx.status = 304;
       return;

@@ -9,9 +9,20 @@ import type { Config } from '../../shared/config/index.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { loadSigningKeys, SIGNING_KEYS_CHANNEL } from '../keys/signing-keys.js';
 
+export interface SignedAccessToken {
+  token: string;
+  /** ms since the epoch */
+  expiresAt: number;
+}
+
 export interface AccessTokenSigner {
   /** A JWT access token of the same shape as the OAuth ones (RFC 9068), verified by the gateway the same way. */
-  sign(subject: { userId: string; organizationId: string; role: Role; familyId: string }): Promise<{ token: string; expiresAt: number }>;
+  sign(subject: { userId: string; organizationId: string; role: Role; familyId: string }): Promise<SignedAccessToken>;
+  /**
+   * Any other access token we mint ourselves (visitor sessions): the same key, header, issuer,
+   * audience, `jti` and `iat`; the caller gives the subject, its claims and the lifetime.
+   */
+  signAccessToken(input: { subject: string; claims: Record<string, unknown>; ttlSeconds: number }): Promise<SignedAccessToken>;
 }
 
 interface KeyMaterial {
@@ -44,22 +55,29 @@ export function createAccessTokenSigner(deps: { knex: Knex; secrets: Secrets; co
     return material;
   }
 
+  async function signAccessToken({ subject, claims, ttlSeconds }: { subject: string; claims: Record<string, unknown>; ttlSeconds: number }): Promise<SignedAccessToken> {
+    const { signing } = await keys();
+    const issuedAt = Math.floor(clock.now() / 1000);
+    const expiresAt = issuedAt + ttlSeconds;
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signing.kid })
+      .setIssuer(config.PUBLIC_URL)
+      .setSubject(subject)
+      .setAudience(config.API_AUDIENCE)
+      .setJti(randomUUID())
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .sign(signing.key);
+    return { token, expiresAt: expiresAt * 1000 };
+  }
+
   return {
-    async sign({ userId, organizationId, role, familyId }) {
-      const { signing } = await keys();
-      const issuedAt = Math.floor(clock.now() / 1000);
-      const expiresAt = issuedAt + config.TIME_BASED_TOKEN_TTL_SECONDS;
-      const token = await new SignJWT({ org: organizationId, scope: role, client_id: FIRST_PARTY_CLIENT_ID, gid: familyId })
-        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: signing.kid })
-        .setIssuer(config.PUBLIC_URL)
-        .setSubject(userId)
-        .setAudience(config.API_AUDIENCE)
-        .setJti(randomUUID())
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(expiresAt)
-        .sign(signing.key);
-      return { token, expiresAt: expiresAt * 1000 };
-    },
+    sign: ({ userId, organizationId, role, familyId }) => signAccessToken({
+      subject: userId,
+      claims: { org: organizationId, scope: role, client_id: FIRST_PARTY_CLIENT_ID, gid: familyId },
+      ttlSeconds: config.TIME_BASED_TOKEN_TTL_SECONDS,
+    }),
+    signAccessToken,
     close: off,
   };
 }

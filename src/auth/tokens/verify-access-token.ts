@@ -11,6 +11,8 @@ export interface AccessTokenClaims extends JWTPayload {
   scope?: string;
   org?: string;
   gid?: string;
+  /** A visitor token's public visitor token (contract/visitor-sessions.ts). */
+  visitor?: string;
 }
 
 /** Looks like one of our JWT access tokens (opaque tokens from the provider have no dots). */

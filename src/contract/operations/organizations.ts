@@ -9,11 +9,20 @@ export const organization = z.object({
   name: z.string(),
   /** The caller's role in this organization. */
   role,
+  /** Hosts a bot's web-view button may open (DESIGN.md "Messages"). */
+  webview_hosts: z.array(z.string()),
   created_at: timestamp,
   updated_at: timestamp,
 });
 
 const fields = { name: text(200) };
+
+/** A DNS host name, lowercased: `bank.example`. No scheme, port, path or wildcard. */
+const hostname = z.string().trim().toLowerCase().max(253, 'must be at most 253 characters')
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a host name such as bank.example');
+
+/** Replaces the whole list; duplicates are stored once. */
+const webviewHosts = z.array(hostname).max(50, 'must have at most 50 items');
 
 export const organizationOperations = {
   list: defineOperation({
@@ -32,7 +41,8 @@ export const organizationOperations = {
   }),
   update: defineOperation({
     name: 'organizations.update', method: 'PATCH', path: '/organizations/{id}', role: 'admin', tag: 'organizations',
-    description: 'Rename the organization the token is for.', params: idParams, body: nonEmptyPatch(fields), response: organization,
+    description: 'Rename the organization the token is for, or replace `webview_hosts`: the hosts a web-view button of a message may open.',
+    params: idParams, body: nonEmptyPatch({ ...fields, webview_hosts: webviewHosts }), response: organization,
   }),
   delete: defineOperation({
     name: 'organizations.delete', method: 'DELETE', path: '/organizations/{id}', role: 'admin', tag: 'organizations',

@@ -8,10 +8,11 @@ import { coreFields } from './core.js';
 import { gatewayFields } from './gateway.js';
 import { mailFields } from './mail.js';
 import { tokensFields } from './tokens.js';
+import { visitorSessionFields } from './visitor-sessions.js';
 import { webhooksFields } from './webhooks.js';
 
 export const configSchema = z
-  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields, ...mailFields })
+  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields, ...mailFields, ...visitorSessionFields })
   .strict()
   .superRefine((c, ctx) => {
     // Two answers to "who may read /metrics" would leave the operator guessing which one holds.

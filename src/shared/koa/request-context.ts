@@ -1,6 +1,7 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { AppError } from '../errors.js';
+import { errorResponse, JSON_CONTENT_TYPE, type ErrorResponse } from '../error-response.js';
 import type { Logger } from '../logger.js';
-import { toErrorBody } from '../errors.js';
 import { pickRequestId, REQUEST_ID_HEADER } from '../request-id.js';
 
 declare module 'koa' {
@@ -18,8 +19,9 @@ export interface RequestContextOptions {
 
 /**
  * Outermost middleware of every koa app: gives the request an id (a sane inbound
- * `x-request-id`, else a new one) and echoes it, writes the `{ok:false,...}` body for any thrown
- * error, and logs unexpected errors once, with the request id.
+ * `x-request-id`, else a new one) and echoes it, writes the `{ok:false,...}` answer for any thrown
+ * error (shared/error-response.ts, the gateway's writer too), and logs unexpected errors once,
+ * with the request id.
  */
 export function requestContext(options: RequestContextOptions): Middleware {
   const { logger, accessLog = false } = options;
@@ -31,17 +33,11 @@ export function requestContext(options: RequestContextOptions): Middleware {
     ctx.set(REQUEST_ID_HEADER, requestId);
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        ctx.status = 404;
-        ctx.body = { ok: false, error: 'not_found', message: 'No such route.', request_id: requestId };
-      }
+      if (ctx.status === 404 && ctx.body === undefined) respond(ctx, errorResponse(new AppError('not_found', 'No such route.'), requestId), requestId);
     } catch (err) {
-      const { status, body, headers } = toErrorBody(err, requestId);
-      if (status >= 500) ctx.state.log.error({ err }, 'request failed');
-      ctx.status = status;
-      ctx.set(headers);
-      ctx.set(REQUEST_ID_HEADER, requestId);
-      ctx.body = body;
+      const response = errorResponse(err, requestId);
+      if (response.status >= 500) ctx.state.log.error({ err }, 'request failed');
+      respond(ctx, response, requestId);
     } finally {
       if (accessLog) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -49,4 +45,13 @@ export function requestContext(options: RequestContextOptions): Middleware {
       }
     }
   };
+}
+
+function respond(ctx: Context, response: ErrorResponse, requestId: string): void {
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  ctx.set(REQUEST_ID_HEADER, requestId);
+  // The type first: koa would call a string body text/plain.
+  ctx.type = JSON_CONTENT_TYPE;
+  ctx.body = response.payload;
 }

@@ -46,7 +46,7 @@ describe('the chat story through the gateway', () => {
   });
 
   const as = (authorization: string, method: string, path: string, body?: unknown, base = gatehouse.url) =>
-    call(base, method, path, { headers: { authorization, origin: SITE }, ...(body !== undefined ? { body } : {}) });
+    call(base, method, path, { headers: { authorization }, ...(body !== undefined ? { body } : {}) });
   const follow = async (authorization: string, path: string, base = gatehouse.url): Promise<SseReader> => {
     const res = await fetch(base + path, { headers: { authorization, accept: 'text/event-stream' } });
     expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);

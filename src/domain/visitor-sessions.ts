@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { newPublicToken } from '../contract/schemas.js';
 import { VISITOR_SECRET_PREFIX } from '../contract/visitor-sessions.js';
 import { revocationLifetimeMs, revoke, type TokenLifetimes } from '../db/revocations.js';
 import { insertVisitor, markVisitorSessionsRevoked, type SessionWidgetRow, type VisitorRow } from '../db/visitor-sessions.js';
@@ -14,17 +15,6 @@ import { recordChange } from './record-change.js';
  * its sessions ends them everywhere: its tokens at every gateway within a second (a `visitor`
  * cut-off on the bus), and its secret for good.
  */
-
-const alphanumerics = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** `vis_` + 24 letters or digits, each uniform (rejection sampling: 62 does not divide 256). */
-export function newVisitorToken(): string {
-  let body = '';
-  while (body.length < 24) {
-    for (const byte of randomBytes(32)) if (byte < 248 && body.length < 24) body += alphanumerics[byte % 62];
-  }
-  return `vis_${body}`;
-}
 
 export function newVisitorSecret(): string {
   return VISITOR_SECRET_PREFIX + randomBytes(32).toString('base64url');
@@ -42,7 +32,7 @@ export async function createVisitor(
 ): Promise<VisitorRow> {
   return knex.transaction(async (trx) => {
     const row = await insertVisitor(trx, {
-      organizationId: input.widget.organization_id, widgetId: input.widget.id, token: newVisitorToken(), secretHash: input.secretHash, now: new Date(input.now),
+      organizationId: input.widget.organization_id, widgetId: input.widget.id, token: newPublicToken('vis'), secretHash: input.secretHash, now: new Date(input.now),
     });
     await recordChange(trx, { identity: { sub: row.id, org: row.organization_id, kind: 'visitor' }, requestId: input.requestId }, {
       action: 'visitors.create', resourceType: 'visitor', resourceId: row.id, changes: { widget: input.widget.client_token },

@@ -12,8 +12,8 @@ import {
   deleteConversation, findConversation, groupOfOrganization, insertConversation, insertRating, isActiveMember, lockConversation,
   replaceConversationTags, tagIdsByName, updateConversationRow, type ConversationRow,
 } from './queries.js';
-import { newConversationToken } from './token.js';
 import { findVisitor, type VisitorRow } from './visitor.js';
+import { newPublicToken } from '../../contract/schemas.js';
 
 type CreateBody = z.output<typeof conversationOperations.create.body>;
 type UpdateBody = z.output<typeof conversationOperations.update.body>;
@@ -48,7 +48,7 @@ export async function createConversation(knex: Knex, caller: Caller, body: Creat
     }
     if (body.group_id !== undefined && !(await groupOfOrganization(trx, org, body.group_id))) throw fieldRefused('group_id', 'no such organization group');
 
-    const token = newConversationToken();
+    const token = newPublicToken('cnv');
     const { id } = await insertConversation(trx, {
       organization_id: org, token, widget_id: visitor?.widget_id ?? null, visitor_id: visitor?.id ?? null, group_id: body.group_id ?? null, subject: body.subject ?? null,
     });

@@ -17,17 +17,4 @@ export async function findVisitor(knex: Knex, organizationId: string, by: { id: 
   return (await builder.first()) as VisitorRow | undefined;
 }
 
-/** As the visitors operations answer it: never the resume credential (`secret_hash` is not read). */
-export function presentVisitor(row: VisitorRow): z.output<typeof visitor> {
-  return {
-    token: row.token,
-    organization_id: row.organization_id,
-    widget_client_token: row.widget_client_token,
-    name: row.name,
-    email: row.email,
-    context: row.context,
-    last_seen_at: row.last_seen_at.toISOString(),
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-  };
-}
+export { presentVisitor } from '../visitors/present.js';

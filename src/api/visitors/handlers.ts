@@ -4,38 +4,25 @@ import { cutOffVisitor } from '../../domain/visitor-sessions.js';
 import { callerOf, implement } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 import { mergeContext } from './context.js';
-import { eraseVisitor, findVisitor, listVisitors, storeContext, type VisitorRow } from './queries.js';
+import { presentVisitor } from './present.js';
+import { eraseVisitor, findVisitor, listVisitors, storeContext } from './queries.js';
 
 // Seed 002 "Visitors". Agents reach every visitor of their organization; a visitor session
 // reaches only itself, which the participant rule of the contract row enforces before any of
 // this runs (pipeline/enforce-access.ts): another visitor's token is not_found.
 
-function present(row: VisitorRow) {
-  return {
-    token: row.token,
-    organization_id: row.organization_id,
-    widget_client_token: row.widget_client_token,
-    name: row.name,
-    email: row.email,
-    context: row.context,
-    last_seen_at: row.last_seen_at.toISOString(),
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-  };
-}
-
 export const visitorHandlers = implement(visitorOperations, {
   async list(input) {
     const { identity } = callerOf(input);
     const page = await listVisitors(input.knex, identity.org, input.query);
-    return { data: page.rows.map(present), next_cursor: page.nextCursor };
+    return { data: page.rows.map(presentVisitor), next_cursor: page.nextCursor };
   },
 
   async fetch(input) {
     const { identity } = callerOf(input);
     const row = await findVisitor(input.knex, identity.org, input.params.token);
     if (!row) throw notFound('visitor');
-    return { data: present(row) };
+    return { data: presentVisitor(row) };
   },
 
   async updateContext(input) {
@@ -51,7 +38,7 @@ export const visitorHandlers = implement(visitorOperations, {
         action: 'visitors.updateContext', resourceType: 'visitor', resourceId: row.id, changes: { context_keys: keys, dropped },
       });
       const updated = (await findVisitor(trx, caller.identity.org, row.token))!;
-      return { data: { ...present(updated), dropped } };
+      return { data: { ...presentVisitor(updated), dropped } };
     });
   },
 

@@ -11,3 +11,4 @@ export {
 } from './onboarding.js';
 export { renderPasswordResetForm, renderPasswordResetRequest, renderPasswordResetRequested } from './password-reset.js';
 export { renderEmailChangeConfirm, renderEmailSection } from './email-change.js';
+export { renderMailbox, type MailboxItem } from './mailbox.js';

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Runtime } from '../shared/runtime.js';
 import type { AccountSectionSource } from './account/router.js';
 import { apiKeysAccount } from './api-keys/account-section.js';
+import { localMailboxSection } from './mailbox/account-section.js';
 import { signedInUser } from './account/session.js';
 import type { AuthServices } from './services.js';
 import { emailChange } from './email-change/router.js';
@@ -46,7 +47,12 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
   });
   return {
     routes: [tokenApi.middleware, visitorSessions, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes],
-    accountSections: [email.section, apiKeys.section],
+    accountSections: [
+      email.section,
+      apiKeys.section,
+      // Issue 18: without MAIL_URL in development, admins read the kept mails here.
+      ...(config.NODE_ENV === 'development' && config.MAIL_URL === undefined ? [localMailboxSection(services.knex)] : []),
+    ],
     close: async () => {
       tokenApi.close();
       await passwordReset.close();

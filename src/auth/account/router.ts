@@ -23,8 +23,11 @@ export interface AccountViewer {
   csrfToken: string;
 }
 
-/** A section of the account page (issue 3: the lead adds "REST API Keys" this way). */
-export type AccountSectionSource = (ctx: Context, viewer: AccountViewer) => Promise<AccountSection>;
+/**
+ * A section of the account page (issue 3: the lead adds "REST API Keys" this way); undefined when
+ * it has nothing for this viewer.
+ */
+export type AccountSectionSource = (ctx: Context, viewer: AccountViewer) => Promise<AccountSection | undefined>;
 
 export interface AccountDeps {
   knex: Knex;
@@ -79,7 +82,8 @@ export function accountRouter(deps: AccountDeps): Router {
       title: 'Apps you authorized',
       body: renderAuthorizedApps({ apps: await authorizedApps(viewer.user.id), csrfToken, revokeAction: (id) => `/account/apps/${encodeURIComponent(id)}/revoke` }),
     };
-    const extra = await Promise.all(deps.sections.map((source) => source(ctx, { user: viewer.user, csrfToken })));
+    const extra = (await Promise.all(deps.sections.map((source) => source(ctx, { user: viewer.user, csrfToken }))))
+      .filter((section): section is AccountSection => section !== undefined);
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
     ctx.body = renderAccount({

@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { defineOperation } from '../define.js';
-import { deleted, listQuery, nonEmptyPatch, role, text, timestamp } from '../schemas.js';
+import { deleted, listQuery, nonEmptyPatch, role, timestamp } from '../schemas.js';
 import { SIGNING_ALGS } from '../signing.js';
+import { CLIENT_TYPES, clientFields, createClientFields } from '../oauth-client.js';
 
 // OAuth clients (issue 3), managed by the organization's admins. A client registered here belongs
 // to the caller's organization; a client of another organization is `not_found`.
 
 const clientId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a client id');
 const clientParams = z.strictObject({ id: clientId });
-const uriList = z.array(z.string().max(2000)).max(20, 'must have at most 20 entries');
 
 export const oauthClient = z.object({
   id: clientId.describe('The client_id.'),
   name: z.string(),
-  type: z.enum(['web', 'spa', 'native', 'service']).describe('web: confidential, code; spa: public, implicit and/or code + PKCE; native: public, code + PKCE; service: client credentials.'),
+  type: z.enum(CLIENT_TYPES).describe('web: confidential, code; spa: public, implicit and/or code + PKCE; native: public, code + PKCE; service: client credentials.'),
   organization_id: z.string().nullable(),
   redirect_uris: z.array(z.string()),
   post_logout_redirect_uris: z.array(z.string()),
@@ -29,15 +29,6 @@ export const oauthClientWithSecret = oauthClient.extend({
   client_secret: z.string().optional().describe('Confidential clients only; shown in this response only.'),
 });
 
-const editable = {
-  name: text(200),
-  redirect_uris: uriList,
-  post_logout_redirect_uris: uriList,
-  allowed_origins: uriList,
-  max_role: role,
-  signing_alg: z.enum(SIGNING_ALGS),
-  resource_server: z.boolean(),
-};
 
 export const clientOperations = {
   list: defineOperation({
@@ -51,22 +42,13 @@ export const clientOperations = {
   create: defineOperation({
     name: 'clients.create', method: 'POST', path: '/clients', successStatus: 201, role: 'admin', tag: 'clients',
     description: 'Register an OAuth client; a confidential client\'s secret is in this response only.',
-    body: z.strictObject({
-      ...editable,
-      type: z.enum(['web', 'spa', 'native', 'service']),
-      redirect_uris: uriList.optional(),
-      post_logout_redirect_uris: uriList.optional(),
-      allowed_origins: uriList.optional(),
-      max_role: role.optional(),
-      signing_alg: z.enum(SIGNING_ALGS).optional(),
-      resource_server: z.boolean().optional(),
-    }),
+    body: z.strictObject(createClientFields),
     response: oauthClientWithSecret,
   }),
   update: defineOperation({
     name: 'clients.update', method: 'PATCH', path: '/clients/{id}', role: 'admin', tag: 'clients',
     description: 'Change a client\'s name, redirect URIs, origins, highest role, signing algorithm or resource-server mark; omitted fields stay as they are.',
-    params: clientParams, body: nonEmptyPatch(editable), response: oauthClient,
+    params: clientParams, body: nonEmptyPatch(clientFields), response: oauthClient,
   }),
   delete: defineOperation({
     name: 'clients.delete', method: 'DELETE', path: '/clients/{id}', role: 'admin', tag: 'clients',

@@ -1,16 +1,16 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { ROLES, type Role } from '../../contract/roles.js';
+import type { Role } from '../../contract/roles.js';
 import { fieldErrors, fieldRefused, validationFailed } from '../../contract/field-errors.js';
 import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { cutOffDeletedClient, cutOffRotatedClient, type ClientCutoffDeps } from './client-cutoff.js';
 import { decryptString, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
-import { canBeResourceServer, CLIENT_TYPES, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
+import { canBeResourceServer, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
+import { clientFields, createClientFields, withClientDefaults } from '../../contract/oauth-client.js';
 import { redirectUriProblem } from './redirect-uris.js';
-import { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from '../../contract/signing.js';
 
 export interface ClientServiceDeps {
   knex: Knex;
@@ -20,37 +20,15 @@ export interface ClientServiceDeps {
   cutoff: ClientCutoffDeps;
 }
 
-/** What a client is made of; the create schema adds the defaults, the update schema none. */
-const clientFields = {
-  name: z.string().trim().min(1, 'name is required').max(200),
-  redirect_uris: z.array(z.string()).max(20),
-  post_logout_redirect_uris: z.array(z.string()).max(20),
-  allowed_origins: z.array(z.string()).max(20),
-  /** Highest role scope the client may be granted (issue 3: client ∩ request ∩ user's role). */
-  max_role: z.enum(ROLES),
-  signing_alg: z.enum(SIGNING_ALGS),
-};
-
-export const createClientInput = z.object({
-  ...clientFields,
-  type: z.enum(CLIENT_TYPES, { error: `type must be one of ${CLIENT_TYPES.join(', ')}` }),
-  redirect_uris: clientFields.redirect_uris.default([]),
-  post_logout_redirect_uris: clientFields.post_logout_redirect_uris.default([]),
-  allowed_origins: clientFields.allowed_origins.default([]),
-  max_role: clientFields.max_role.optional(),
-  organization_id: z.uuid().nullable().optional(),
-  signing_alg: clientFields.signing_alg.default(DEFAULT_SIGNING_ALG),
-  /** Issue 17; no default here, so an update without it changes nothing (setResourceServer). */
-  resource_server: z.boolean().optional(),
-});
+/** The contract's client fields (contract/oauth-client.ts), plus the organization a creation is for. */
+export const createClientInput = z.object({ ...createClientFields, organization_id: z.uuid().nullable().optional() }).transform(withClientDefaults);
 export type CreateClientInput = z.input<typeof createClientInput>;
 
 /**
- * PATCH semantics (issue 17, finding 7): an omitted field keeps its stored value. Built from the
- * fields without their create defaults: zod applies a default even inside `.partial()`, which
- * reset redirect URIs, origins and the signing algorithm on every update that left them out.
+ * PATCH semantics (issue 17, finding 7): an omitted field keeps its stored value. The fields have
+ * no create defaults: zod applies a default even inside `.partial()`.
  */
-export const updateClientInput = z.object({ ...clientFields, resource_server: z.boolean() }).partial();
+export const updateClientInput = z.object(clientFields).partial();
 export type UpdateClientInput = z.input<typeof updateClientInput>;
 
 // A service client acts for itself; by default it may act as a bot (seed 003 integrations).

@@ -1,14 +1,9 @@
 import type { Role } from '../../contract/roles.js';
 import type { SigningAlg } from '../../contract/signing.js';
 
-/**
- * - `web`: confidential server-side app, authorization code (+ PKCE) and refresh tokens;
- * - `spa`: public browser app, implicit (`token`, `id_token token`) and/or code + PKCE;
- * - `native`: public installed app, code + PKCE, loopback or private-use scheme redirects;
- * - `service`: confidential integration or bot, client credentials only.
- */
-export const CLIENT_TYPES = ['web', 'spa', 'native', 'service'] as const;
-export type ClientType = (typeof CLIENT_TYPES)[number];
+import { CLIENT_TYPES, type ClientType } from '../../contract/oauth-client.js';
+
+export { CLIENT_TYPES, type ClientType } from '../../contract/oauth-client.js';
 
 export function isClientType(value: unknown): value is ClientType {
   return typeof value === 'string' && (CLIENT_TYPES as readonly string[]).includes(value);

@@ -236,7 +236,9 @@ export function rawRequest(base: string, bytes: string): Promise<{ status: numbe
       });
       socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text }));
       socket.on('error', reject);
-      setTimeout(() => socket.end(), 1000).unref();
+      // Every caller expects the server to close the connection; this only bounds a failing test
+      // (one second was too short on a loaded machine: the answer came after the client hung up).
+      setTimeout(() => socket.end(), 5_000).unref();
     }, reject);
   });
 }

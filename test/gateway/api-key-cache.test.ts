@@ -46,9 +46,13 @@ describe('API-key cache on the real database', () => {
     clock.set(start);
     const database = createApiKeyResolver({ knex: runtime.db.knex, clock, logger: runtime.logger, hashSecret });
     // Passes every lookup through unchanged, keeping its promise so the test can wait for a background refresh.
+    // Lookups finish in the order they began (PGlite's one connection does so anyway; a Postgres pool
+    // would let a later one overtake), so a test about a lookup begun earlier means the same on both.
+    let previous: Promise<unknown> = Promise.resolve();
     const resolver: ApiKeyResolver = {
       resolve(key) {
-        const lookup = database.resolve(key);
+        const lookup = previous.catch(() => undefined).then(() => database.resolve(key));
+        previous = lookup;
         underWay.push(lookup);
         return lookup;
       },

@@ -102,38 +102,38 @@ const tabs = operationsOf('tab');
 
 export const widgetCardHandlers = implement(widgetCardOperations, {
   async add(input) {
-    const call = { action: 'widgets.cards.add', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return { data: await cards.add(input.knex, callerOf(input), call, input.body) };
   },
   async update(input) {
-    const call = { action: 'widgets.cards.update', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return { data: await cards.update(input.knex, callerOf(input), call, input.params.id, input.body) };
   },
   async remove(input) {
-    const call = { action: 'widgets.cards.remove', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return deletedResult(await cards.remove(input.knex, callerOf(input), call, input.params.id));
   },
   async reorder(input) {
-    const call = { action: 'widgets.cards.reorder', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return { data: await cards.reorder(input.knex, callerOf(input), call, input.body.ids), next_cursor: null };
   },
 });
 
 export const tabHandlers = implement(tabOperations, {
   async create(input) {
-    const call = { action: 'tabs.create', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return { data: await tabs.add(input.knex, callerOf(input), call, input.body) };
   },
   async update(input) {
-    const call = { action: 'tabs.update', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return { data: await tabs.update(input.knex, callerOf(input), call, input.params.id, input.body) };
   },
   async delete(input) {
-    const call = { action: 'tabs.delete', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return deletedResult(await tabs.remove(input.knex, callerOf(input), call, input.params.id));
   },
   async reorder(input) {
-    const call = { action: 'tabs.reorder', clientToken: input.params.clientToken };
+    const call = { action: input.operation.name, clientToken: input.params.clientToken };
     return { data: await tabs.reorder(input.knex, callerOf(input), call, input.body.ids), next_cursor: null };
   },
 });

@@ -4,6 +4,12 @@ import type { EventType } from '../contract/events.js';
 // Reading the outbox (live streams, later the webhook worker). Writing it is record-change's alone
 // (src/db/outbox.ts, behind a lint rule).
 
+/**
+ * Published on the bus after a change with events commits: every API process's live tail and every
+ * webhook worker then reads the outbox (they also poll, should a wake-up be lost).
+ */
+export const OUTBOX_CHANNEL = 'outbox.committed';
+
 export interface OutboxRow {
   id: string;
   organization_id: string;

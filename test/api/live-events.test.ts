@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTBOX_CHANNEL } from '../../src/api/live/tail.js';
+import { OUTBOX_CHANNEL } from '../../src/db/outbox-reads.js';
 import type { Identity } from '../../src/contract/identity.js';
 import { recordChange } from '../../src/domain/record-change.js';
 import { readSse } from '../helpers/sse.js';

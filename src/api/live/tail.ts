@@ -1,11 +1,8 @@
 import type { Knex } from 'knex';
 import type { OutboxRow } from '../../db/outbox-reads.js';
-import { readOutboxAfter, recentOutboxPositions } from '../../db/outbox-reads.js';
+import { OUTBOX_CHANNEL, readOutboxAfter, recentOutboxPositions } from '../../db/outbox-reads.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Logger } from '../../shared/logger.js';
-
-/** Published on the bus after a change with events commits: every API process reads the outbox. */
-export const OUTBOX_CHANNEL = 'outbox.committed';
 
 /** How often the tail reads while anyone listens, should a wake-up be lost (Redis restarting). */
 const SAFETY_POLL_MS = 1_000;

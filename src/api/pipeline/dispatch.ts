@@ -5,7 +5,8 @@ import { fieldErrors } from '../../contract/field-errors.js';
 import type { Handler } from '../handler.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { AppError } from '../../shared/errors.js';
-import { OUTBOX_CHANNEL, type OutboxTail } from '../live/tail.js';
+import { OUTBOX_CHANNEL } from '../../db/outbox-reads.js';
+import type { OutboxTail } from '../live/tail.js';
 
 /**
  * Runs the operation's handler and writes the `{"ok":true,…}` envelope (seed 000). Outside

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { decryptString, encryptString } from '../db/oauth-clients/encryption.js';
+import type { Secrets } from '../shared/secrets.js';
+
+/**
+ * Webhook signing secrets (DESIGN.md "Webhooks", Standard Webhooks): `whsec_` + base64 of 24
+ * random bytes, shown to the admin once and stored sealed with a key of their own purpose; the
+ * endpoint's id is the sealing context, so a secret copied into another endpoint's row does not
+ * open.
+ */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+export function sealWebhookSecret(secrets: Secrets, endpointId: string, secret: string): string {
+  return encryptString(secrets.derive('webhook-secret-encryption'), secret, `webhook-endpoint:${endpointId}`);
+}
+
+export function openWebhookSecret(secrets: Secrets, endpointId: string, sealed: string): string {
+  return decryptString(secrets.derive('webhook-secret-encryption'), sealed, `webhook-endpoint:${endpointId}`);
+}

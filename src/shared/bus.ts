@@ -45,9 +45,15 @@ export function createRedisBus(options: { publisher: Redis; subscriber: Redis; l
   // The subscriber may already be connected when the bus is built (createRuntime connects first).
   let everReady = subscriber.status === 'ready';
 
+  const subscribeTo = (channels: string[]) => {
+    if (channels.length === 0) return;
+    subscriber.subscribe(...channels.map((channel) => prefix + channel)).catch((err: unknown) => logger.warn({ err, channels }, 'subscribe failed'));
+  };
+
   subscriber.on('ready', () => {
     if (everReady) {
       logger.info('event bus reconnected');
+      subscribeTo([...handlers.keys()]);
       for (const handler of reconnectHandlers) handler();
     }
     everReady = true;
@@ -74,7 +80,7 @@ export function createRedisBus(options: { publisher: Redis; subscriber: Redis; l
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        subscriber.subscribe(prefix + channel).catch((err: unknown) => logger.warn({ err, channel }, 'subscribe failed'));
+        subscribeTo([channel]);
       }
       set.add(handler);
       return () => {

@@ -15,6 +15,10 @@ export function createRedis(url: string, options: { commandTimeoutMs: number; na
     // A subscriber keeps its queue so subscriptions made before the connection is up still land.
     enableOfflineQueue: options.subscriber === true,
     maxRetriesPerRequest: options.subscriber ? null : 1,
+    // ioredis renews a subscriber's channels after a reconnect without observing the command, so a
+    // client closed while that SUBSCRIBE is in flight rejects unhandled; the event bus renews them
+    // itself instead (shared/bus.ts).
+    autoResubscribe: !options.subscriber,
     ...(options.subscriber ? {} : { commandTimeout: options.commandTimeoutMs }),
   };
   const client = new Redis(url, base);

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createInProcessBus, createRedisBus, type EventBus } from '../../src/shared/bus.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { createRedis } from '../../src/shared/redis.js';
 import { backend, createTestRedis } from '../helpers/backend.js';
+import { startOwnRedis } from '../helpers/own-redis.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -61,5 +63,42 @@ describe(`event bus (${backend === 'postgres' ? 'Redis pub/sub' : 'in-process'})
     await a.publish('c', 'after');
     await last;
     expect(seen).toEqual([]);
+  });
+
+  describe.runIf(backend === 'postgres')('across a Redis restart', () => {
+    it('subscriptions come back, and a bus closed while they are being renewed leaves no unhandled rejection', async () => {
+      const redis = await startOwnRedis();
+      const publisher = createRedis(redis.url, { commandTimeoutMs: 1_000, name: 'test-restart-pub' });
+      const subscriber = createRedis(redis.url, { commandTimeoutMs: 1_000, name: 'test-restart-sub', subscriber: true });
+      try {
+        await Promise.all([publisher.connect(), subscriber.connect()]);
+        const bus = createRedisBus({ publisher, subscriber, logger, prefix: 'restart:' });
+        const seen: unknown[] = [];
+        bus.subscribe('c', (m) => seen.push(m));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+
+        await redis.stop();
+        await redis.start();
+        await new Promise<void>((resolve) => bus.onReconnect(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the renewed SUBSCRIBE reaches Redis
+        await bus.publish('c', 'after the restart');
+        await expect.poll(() => seen).toEqual(['after the restart']);
+
+        // Closing the subscriber the moment it is ready again, with its SUBSCRIBE in flight, is
+        // what a process shutting down during a Redis restart does: the renewal must not reject
+        // unobserved (vitest fails the run on an unhandled rejection).
+        await redis.stop();
+        await redis.start();
+        await new Promise<void>((resolve) => subscriber.once('ready', () => {
+          subscriber.disconnect();
+          resolve();
+        }));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        publisher.disconnect();
+        subscriber.disconnect();
+        await redis.stop();
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { createGatewayComponent, type GatewayOptions } from '../../src/gateway/a
 import { listen, type RunningServer } from '../../src/shared/server.js';
 import type { Component } from '../../src/shared/runtime.js';
 import { createTestRuntime, type TestRuntimeOptions } from '../helpers/runtime.js';
+export { startOwnRedis } from '../helpers/own-redis.js';
 
 // Gateway tests make their runtimes with the light helper: no composition root, no auth server.
 export { createTestRuntime };
@@ -241,48 +242,6 @@ export function rawRequest(base: string, bytes: string): Promise<{ status: numbe
       setTimeout(() => socket.end(), 5_000).unref();
     }, reject);
   });
-}
-
-/** A throwaway Redis of this test's own (other tests and engineers use the shared one). */
-export async function startOwnRedis(): Promise<{ url: string; port: number; stop(): Promise<void>; start(): Promise<void> }> {
-  const { execFileSync } = await import('node:child_process');
-  const { freePort } = await import('../helpers/net.js');
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-gw-redis-'));
-  const pidfile = path.join(dir, 'redis.pid');
-  const start = async () => {
-    execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir]);
-    for (let i = 0; i < 50; i++) {
-      try {
-        execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'ignore' });
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    throw new Error('redis did not start');
-  };
-  const stop = async () => {
-    const { readFileSync, existsSync } = await import('node:fs');
-    if (!existsSync(pidfile)) return;
-    const pid = Number(readFileSync(pidfile, 'utf8').trim());
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    rmSync(pidfile, { force: true });
-    for (let i = 0; i < 50; i++) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((r) => setTimeout(r, 20));
-      } catch {
-        return;
-      }
-    }
-  };
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
 }
 
 const repo = path.resolve(import.meta.dirname, '../..');

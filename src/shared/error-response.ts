@@ -1,8 +1,8 @@
-import { STATUS_CODES } from 'node:http';
-import type http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AppError, toErrorBody } from './errors.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
+import { pickRequestId, REQUEST_ID_HEADER } from './request-id.js';
 
 /**
  * The one writer of an error answer (DESIGN.md "The contract": `{"ok":false,"error":…,
@@ -60,4 +60,25 @@ export function writeErrorToSocket(socket: Duplex, response: ErrorResponse, requ
     'connection: close',
   ];
   socket.end(`${lines.join('\r\n')}\r\n\r\n${response.payload}`);
+}
+
+/**
+ * What Node's HTTP parser refuses before any handler runs (a request line and headers over its
+ * limit, bytes that are not HTTP/1.1, a request that took too long to arrive) answered in the
+ * envelope too, rather than Node's bare status line with no body.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  // Bytes already written belong to an answer under way (or given), as in Node's own handler.
+  if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const error =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new AppError('invalid_request', `The request line and headers exceed ${http.maxHeaderSize} bytes.`, { status: 431 })
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new AppError('invalid_request', 'The request did not arrive in time.', { status: 408 })
+        : new AppError('invalid_request', 'The request is not valid HTTP/1.1.');
+  const requestId = pickRequestId(undefined);
+  writeErrorToSocket(socket, errorResponse(error, requestId), requestId);
 }

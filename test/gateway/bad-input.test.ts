@@ -57,6 +57,21 @@ describe('bad input never makes the gateway answer 5xx, crash or hang', () => {
     expect(JSON.parse(res.text.slice(res.text.indexOf('\r\n\r\n') + 4))).toMatchObject({ ok: false, error: 'invalid_request' });
   });
 
+  // Refused by Node's parser before any handler runs: the envelope still, not a bare status line.
+  const unparsable: Array<[string, string, number, string]> = [
+    ['a request line over the header limit', `GET /things?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n`, 431, 'The request line and headers exceed 16384 bytes.'],
+    ['headers over the limit', `GET /things HTTP/1.1\r\nHost: x\r\nX-Padding: ${'y'.repeat(20_000)}\r\n`, 431, 'The request line and headers exceed 16384 bytes.'],
+    ['a request line that is not HTTP', 'GET /things HTTP/9.Z\r\nHost: x\r\n', 400, 'The request is not valid HTTP/1.1.'],
+    ['a NUL in a header value', 'GET /things HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n', 400, 'The request is not valid HTTP/1.1.'],
+  ];
+
+  it.each(unparsable)('answers %s in the envelope', async (_name, head, status, message) => {
+    const res = await rawRequest(gateway.url, `${head}\r\n`);
+    expect(res.status).toBe(status);
+    expect(res.text).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(res.text.slice(res.text.indexOf('\r\n\r\n') + 4))).toMatchObject({ ok: false, error: 'invalid_request', message });
+  });
+
   it.each([['a host name and port', 'gatehouse.example:8080'], ['an IPv6 literal', '[::1]:8080'], ['an empty Host (allowed by RFC 9112 §3.2)', '']])('accepts %s', async (_name, host) => {
     const res = await rawRequest(gateway.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     expect(res.status).toBe(200);

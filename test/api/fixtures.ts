@@ -84,7 +84,7 @@ export interface ChatRows {
 
 /**
  * A widget with a card and a tab, a visitor of it, a tagged, rated conversation of that visitor
- * with a message, made through the API as `tenant`'s admin (the visitor row is inserted as its
+ * with a message and the tenant's guest user as a participant, made through the API as `tenant`'s admin (the visitor row is inserted as its
  * session would store it: sessions are the auth server's).
  */
 export async function chatRows(api: ApiHarness, tenant: Tenant): Promise<ChatRows> {
@@ -108,5 +108,6 @@ export async function chatRows(api: ApiHarness, tenant: Tenant): Promise<ChatRow
   const tagged = await api.call(admin, 'PATCH', `/v2/conversations/${conversation}`, { tags: [tagName], assignee_id: tenant.users.agent.id });
   const rated = await api.call(visitor.identity, 'POST', `/v2/conversations/${conversation}/rate`, { score: 4 });
   if (tagged.status !== 200 || rated.status !== 200) throw new Error('could not tag or rate the conversation');
+  await made(`/conversations/${conversation}/participants`, { user_id: tenant.users.guest.id });
   return { clientToken, cardId: card.id!, tabId: tab.id!, formId: form.id!, groupId: group.id!, tagId: tag.id!, tagName, visitor, conversation, messageId: message.id! };
 }

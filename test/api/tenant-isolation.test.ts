@@ -179,6 +179,10 @@ describe('tenant isolation: the chat core', () => {
     ['conversations.update', 'admin', { token: o.conversation }, { tags: [r.tagName] }, field('tags[0]')],
     ['conversations.rate', 'both', { token: r.conversation }, { score: 1 }, NOT_FOUND],
     ['conversations.delete', 'admin', { token: r.conversation }, undefined, NOT_FOUND],
+    ['conversations.participants.list', 'admin', { token: r.conversation }, undefined, NOT_FOUND],
+    ['conversations.participants.add', 'admin', { token: r.conversation }, { user_id: b.users.guest.id }, NOT_FOUND],
+    ['conversations.participants.add', 'admin', { token: o.conversation }, { user_id: a.users.guest.id }, field('user_id')],
+    ['conversations.participants.remove', 'admin', { token: r.conversation, userId: a.users.guest.id }, undefined, NOT_FOUND],
     ['messages.create', 'both', { token: r.conversation }, { content: text }, NOT_FOUND],
     ['messages.create', 'both', { token: o.conversation }, { postback: { message_id: r.messageId, element_id: 'x' } }, field('postback.message_id')],
     ['messages.fetch', 'admin', { id: r.messageId }, undefined, NOT_FOUND],
@@ -214,6 +218,7 @@ describe('tenant isolation: the chat core', () => {
     const reads = [
       `/v2/widgets?client_token=${mine.clientToken}`, `/v2/visitors/${mine.visitor.token}`, `/v2/conversations/${mine.conversation}`,
       `/v2/conversations/${mine.conversation}/messages`, `/v2/messages/${mine.messageId}`, `/v2/tags/${mine.tagId}`,
+      `/v2/conversations/${mine.conversation}/participants`,
     ];
     const answers: unknown[] = [];
     for (const path of reads) {

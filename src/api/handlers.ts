@@ -14,6 +14,7 @@ import { memberHandlers } from './members/handlers.js';
 import { messageHandlers } from './messages/handlers.js';
 import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
+import { participantHandlers } from './participants/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
 import { tagHandlers } from './tags/handlers.js';
 import { userHandlers } from './users/handlers.js';
@@ -42,6 +43,7 @@ const groups: readonly (readonly Binding[])[] = [
   visitorHandlers,
   liveHandlers,
   conversationHandlers,
+  participantHandlers,
   tagHandlers,
   messageHandlers,
 ];

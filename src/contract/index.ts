@@ -15,6 +15,7 @@ import { knowledgeItemOperations } from './operations/knowledge-items.js';
 import { memberOperations } from './operations/members.js';
 import { organizationGroupOperations } from './operations/organization-groups.js';
 import { organizationOperations } from './operations/organizations.js';
+import { participantOperations } from './operations/participants.js';
 import { serviceOperations } from './operations/services.js';
 import { userOperations } from './operations/users.js';
 import { createRouteTable } from './routes.js';
@@ -59,6 +60,7 @@ export const operations: readonly Operation[] = Object.freeze([
   ...Object.values(tabOperations),
   ...Object.values(visitorOperations),
   ...Object.values(conversationOperations),
+  ...Object.values(participantOperations),
   ...Object.values(tagOperations),
   ...Object.values(messageOperations),
   ...Object.values(eventStreamOperations),

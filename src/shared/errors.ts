@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'precondition_failed'
   | 'validation_failed'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -39,6 +40,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  precondition_failed: 412,
   validation_failed: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,

@@ -15,7 +15,7 @@ describe('the contract', () => {
 
   it('answers 201 exactly where a row says so: the creations', () => {
     expect(operations.filter((operation) => operation.successStatus === 201).map((operation) => operation.name).sort()).toEqual([
-      'apiKeys.create', 'clients.create', 'contacts.create', 'conversations.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
+      'apiKeys.create', 'clients.create', 'contacts.create', 'conversations.create', 'conversations.participants.add', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
       'knowledgeItems.create', 'messages.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'tabs.create', 'tags.create',
       'users.create', 'widgets.cards.add', 'widgets.create',
     ]);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ZodType } from 'zod';
+import type { Identity } from '../../src/contract/identity.js';
 import type { Operation } from '../../src/contract/index.js';
+import type { ApiHarness, Tenant } from './harness.js';
+import { addVisitor, type Visitor } from './resources/chat-fixtures.js';
 
 const unique = () => randomUUID().slice(0, 8);
 
@@ -63,4 +66,48 @@ export function pathParams(operation: Operation, id: string): Record<string, str
 export function filledPath(operation: Operation, id: string): string {
   const params = pathParams(operation, id);
   return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? id));
+}
+
+/** One of everything the chat core stores, with the real ids and tokens another tenant could try. */
+export interface ChatRows {
+  clientToken: string;
+  cardId: string;
+  tabId: string;
+  formId: string;
+  groupId: string;
+  tagId: string;
+  tagName: string;
+  visitor: Visitor;
+  conversation: string;
+  messageId: string;
+}
+
+/**
+ * A widget with a card and a tab, a visitor of it, a tagged, rated conversation of that visitor
+ * with a message and the tenant's guest user as a participant, made through the API as `tenant`'s admin (the visitor row is inserted as its
+ * session would store it: sessions are the auth server's).
+ */
+export async function chatRows(api: ApiHarness, tenant: Tenant): Promise<ChatRows> {
+  const admin = tenant.identity('admin');
+  const made = async (path: string, body: unknown, as: Identity = admin) => {
+    const res = await api.call(as, 'POST', `/v2${path}`, body);
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.data as Record<string, string>;
+  };
+  const widget = await made('/widgets', { name: 'Isolated', allowed_origins: ['https://a.example'] });
+  const clientToken = widget.client_token!;
+  const card = await made(`/widgets/${clientToken}/cards`, { type: 'text', title: 'Hours' });
+  const tab = await made(`/widgets/${clientToken}/tabs`, { type: 'chat', title: 'Chat' });
+  const form = await made('/forms', samples.forms!.create());
+  const group = await made('/organization-groups', samples.organizationGroups!.create());
+  const tagName = `iso-${unique()}`;
+  const tag = await made('/tags', { name: tagName, labels: { de: 'Isoliert' } });
+  const visitor = await addVisitor(api, tenant, { id: widget.id!, clientToken });
+  const conversation = (await made('/conversations', { visitor_token: visitor.token, group_id: group.id, subject: 'Private' }, tenant.identity('agent'))).token!;
+  const message = await made(`/conversations/${conversation}/messages`, { content: { type: 'text', text: 'Secret' } }, visitor.identity);
+  const tagged = await api.call(admin, 'PATCH', `/v2/conversations/${conversation}`, { tags: [tagName], assignee_id: tenant.users.agent.id });
+  const rated = await api.call(visitor.identity, 'POST', `/v2/conversations/${conversation}/rate`, { score: 4 });
+  if (tagged.status !== 200 || rated.status !== 200) throw new Error('could not tag or rate the conversation');
+  await made(`/conversations/${conversation}/participants`, { user_id: tenant.users.guest.id });
+  return { clientToken, cardId: card.id!, tabId: tab.id!, formId: form.id!, groupId: group.id!, tagId: tag.id!, tagName, visitor, conversation, messageId: message.id! };
 }

@@ -33,6 +33,7 @@ describe('REST and RPC parity', () => {
     tokens.conversations = { token: (conversation.body.data as { token: string }).token };
     const message = await api.call(tenant.identity('admin'), 'POST', `/v2/conversations/${tokens.conversations.token}/messages`, { content: { type: 'text', text: 'two' } });
     ids.messages = (message.body.data as { id: string }).id;
+    await api.call(tenant.identity('admin'), 'POST', `/v2/conversations/${tokens.conversations.token}/participants`, { user_id: tenant.users.guest.id });
   });
   afterAll(() => api.close());
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { containsPattern } from '../shared/queries.js';
 
 export interface KnowledgeCategoryRow {
   id: string;
@@ -21,4 +22,12 @@ export function withItemCount(knex: Knex, builder: Knex.QueryBuilder): void {
 export async function categoryExists(knex: Knex, organizationId: string, id: string): Promise<boolean> {
   const row = await knex('knowledge_categories').where({ organization_id: organizationId, id }).first('id');
   return row !== undefined;
+}
+
+/** Seed 000 "list knowledge-base categories": a search in names and descriptions. */
+export function filterKnowledgeCategories(_knex: Knex, builder: Knex.QueryBuilder, query: Record<string, unknown>): void {
+  if (typeof query.q === 'string' && query.q !== '') {
+    const pattern = containsPattern(query.q);
+    builder.where((q) => q.whereILike('knowledge_categories.name', pattern).orWhereILike('knowledge_categories.description', pattern));
+  }
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { containsPattern } from '../shared/queries.js';
 
 export interface KnowledgeItemRow {
   id: string;
@@ -18,7 +19,8 @@ export function filterKnowledgeItems(_knex: Knex, builder: Knex.QueryBuilder, qu
   if (typeof query.status === 'string') builder.where('knowledge_items.status', query.status);
   if (typeof query.category_id === 'string') builder.where('knowledge_items.category_id', query.category_id);
   if (typeof query.q === 'string' && query.q !== '') {
-    builder.whereILike('knowledge_items.title', `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const pattern = containsPattern(query.q);
+    builder.where((q) => q.whereILike('knowledge_items.title', pattern).orWhereILike('knowledge_items.body', pattern));
   }
 }
 

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import { eventStreamOperations } from '../../contract/operations/conversations.js';
+import { needsParticipation } from '../../contract/permission.js';
 import { readConversationEvents, readOrganizationEvents, type OutboxRow } from '../../db/outbox-reads.js';
 import { callerOf, implement } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
+import { takesPart } from '../shared/participation.js';
 import { EVENT_STREAM_HEADERS, EventStream, envelopeOf, resumePoint } from './event-stream.js';
 
 const REPLAY_BATCH = 500;
@@ -18,8 +20,14 @@ export const liveHandlers = implement(eventStreamOperations, {
     if (!conversation) throw notFound('conversation');
     const stream = new EventStream();
     const follow = followConversation(input.knex, stream, conversation.id, resumePoint(input.headers['last-event-id'], input.query.after));
+    // A user who takes part only as an added participant may be taken out while following: each
+    // live event asks again, and the first one after the removal ends the stream instead. (A
+    // visitor's stream ends with its revocation, at the gateway.)
+    const recheck = identity.kind !== 'visitor' && needsParticipation(input.operation, identity);
     stream.onClose(input.events.subscribe(identity.org, (row) => {
-      if (row.conversation_id === conversation.id) follow(row);
+      if (row.conversation_id !== conversation.id) return;
+      if (!recheck) return follow(row);
+      takesPart(input.knex, 'conversation', identity, input.params.token).then((still) => (still ? follow(row) : stream.close()), () => stream.close());
     }, () => stream.close()));
     await input.events.ready();
     follow(undefined);

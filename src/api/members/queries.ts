@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../contract/roles.js';
 import { withDbErrors } from '../../db/errors.js';
-import { paginate, type Page, type PageRequest } from '../shared/queries.js';
+import { containsPattern, paginate, type Page, type PageRequest } from '../shared/queries.js';
 
 // Memberships joined with their users: the rows behind both `users.*` and `members.*`.
 
@@ -40,6 +40,8 @@ export interface MemberFilters {
   status?: 'active' | 'disabled' | undefined;
   group_id?: string | undefined;
   email?: string | undefined;
+  /** A search in names and emails. */
+  q?: string | undefined;
 }
 
 export function listMembers(knex: Knex, organizationId: string, filters: MemberFilters, page: PageRequest): Promise<Page<MemberRow>> {
@@ -48,6 +50,10 @@ export function listMembers(knex: Knex, organizationId: string, filters: MemberF
   if (filters.status === 'active') builder.whereNull('m.disabled_at');
   if (filters.status === 'disabled') builder.whereNotNull('m.disabled_at');
   if (filters.email) builder.whereRaw('lower(u.email) = lower(?)', [filters.email]);
+  if (filters.q) {
+    const pattern = containsPattern(filters.q);
+    builder.where((q) => q.whereILike('u.name', pattern).orWhereILike('u.email', pattern));
+  }
   if (filters.group_id) {
     builder.whereExists((q) =>
       q.select(knex.raw('1')).from('organization_group_members as g')

@@ -34,6 +34,15 @@ export function dispatch(runtime: Runtime, handlers: ReadonlyMap<string, Handler
       query: call.query,
       body: call.body,
     });
+    if ('notModified' in result && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      // RFC 9110 §13.1.2: a matching If-None-Match on any other method (an RPC call is a POST) is
+      // 412, never 304: a POST answer is no cached copy to revalidate. The ETag says which
+      // version matched; nothing here may be cached.
+      const etag = result.headers?.etag;
+      throw new AppError('precondition_failed', 'If-None-Match matches the current version; use GET for a conditional read (304), or drop the header.', {
+        headers: etag === undefined ? {} : { etag },
+      });
+    }
     if (result.headers) ctx.set(result.headers);
     if (call.operation.method !== 'GET') void runtime.bus.publish(OUTBOX_CHANNEL, {}).catch(() => {});
     if ('stream' in result) {

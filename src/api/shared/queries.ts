@@ -51,6 +51,11 @@ export async function paginate<T>(
   return { rows: pageRows, nextCursor };
 }
 
+/** An ILIKE pattern matching `text` anywhere, its `%`, `_` and `\\` taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 export function scopedTable(knex: Knex, table: string, organizationId: string): Knex.QueryBuilder {
   return knex(table).where(`${table}.organization_id`, organizationId);
 }

@@ -23,7 +23,8 @@ const fields = {
 export const knowledgeCategoryOperations = {
   list: defineOperation({
     name: 'knowledgeCategories.list', method: 'GET', path: '/knowledge-categories', role: 'agent', tag: 'knowledge categories', list: true,
-    description: 'List knowledge-base categories.', query: listQuery({}), response: knowledgeCategory,
+    description: 'List the organization\'s knowledge-base categories, oldest first, by a search in names and descriptions (`q`, any case).',
+    query: listQuery({ q: z.string().max(200).optional() }), response: knowledgeCategory,
   }),
   fetch: defineOperation({
     name: 'knowledgeCategories.fetch', method: 'GET', path: '/knowledge-categories/{id}', role: 'agent', tag: 'knowledge categories',

@@ -30,7 +30,7 @@ const fields = {
 export const knowledgeItemOperations = {
   list: defineOperation({
     name: 'knowledgeItems.list', method: 'GET', path: '/knowledge-items', role: 'agent', tag: 'knowledge items', list: true,
-    description: 'List knowledge-base articles by status, category or a search in titles.',
+    description: 'List the organization\'s knowledge-base articles, oldest first, by status, category and a search in titles and bodies (`q`, any case); filters combine.',
     query: listQuery({ status: knowledgeItemStatus.optional(), category_id: id.optional(), q: z.string().max(200).optional() }),
     response: knowledgeItem,
   }),

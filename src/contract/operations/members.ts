@@ -20,8 +20,8 @@ export const member = z.object({
 export const memberOperations = {
   list: defineOperation({
     name: 'members.list', method: 'GET', path: '/members', role: 'bot', tag: 'members', list: true,
-    description: 'List the members of the organization, filtered by role, group or status.',
-    query: listQuery({ role: role.optional(), group_id: id.optional(), status: memberStatus.optional() }),
+    description: 'List the members of the organization, oldest membership first, by role, group, status and a search in names and emails (`q`, any case); filters combine.',
+    query: listQuery({ role: role.optional(), group_id: id.optional(), status: memberStatus.optional(), q: z.string().max(200).optional() }),
     response: member,
   }),
   fetch: defineOperation({

@@ -112,7 +112,7 @@ export const widgetOperations = {
   }),
   fetch: defineOperation({
     name: 'widgets.fetch', method: 'GET', path: '/widgets/{clientToken}', role: 'public', publicBy: 'clientToken', tag: 'widgets',
-    description: 'The public configuration of a widget, by its client token, with its cards and tabs; no credentials. Answers `ETag` and `Cache-Control`, and 304 to a matching `If-None-Match`.',
+    description: 'The public configuration of a widget, by its client token, with its cards and tabs; no credentials. Answers `ETag` and `Cache-Control`, and 304 to a matching `If-None-Match` (over RPC, a POST: 412 `precondition_failed`, RFC 9110 §13.1.2).',
     params: clientTokenParams, response: publicWidget,
   }),
   update: defineOperation({

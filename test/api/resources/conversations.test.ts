@@ -110,10 +110,16 @@ describe('conversations', () => {
       ['POST', `/conversations/${t}/rate`, { score: 3 }, 'conversations.rate', { score: 3 }],
     ] as const;
 
+    // The live stream is nested too; a participant's opens (below), an outsider's is refused as JSON.
+    const events = (t: string) => [
+      ['GET', `/v2/conversations/${t}/events`, undefined, 'conversations.events', {}],
+      ['GET', `/conversations/${t}/events`, undefined, 'conversations.events', {}],
+    ] as const;
+
     it('outsiders get 404 not_found on every nested route, REST and RPC', async () => {
       const outsiders: [string, Identity][] = [['guest user', a.identity('guest')], ['another visitor', otherVisitor.identity]];
       for (const [who, identity] of outsiders) {
-        for (const [method, path, body, rpc, args] of nested(token)) {
+        for (const [method, path, body, rpc, args] of [...nested(token), ...events(token)]) {
           const rest = await api.call(identity, method, path, body);
           expect([rest.status, rest.body.error], `${who} ${method} ${path}`).toEqual([404, 'not_found']);
           const viaRpc = await api.call(identity, 'POST', `/v1/${rpc}`, { token, ...args });
@@ -128,6 +134,14 @@ describe('conversations', () => {
         for (const [method, path, body] of nested(token)) {
           const res = await api.call(identity, method, path, body);
           expect(res.status, `${identity.kind} ${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+        }
+      }
+      for (const identity of [visitor.identity, guestParticipant]) {
+        for (const [, path] of events(token)) {
+          const stream = new AbortController();
+          const res = await api.open(identity, path, {}, stream.signal);
+          expect([res.status, res.headers.get('content-type')], `${identity.kind} ${path}`).toEqual([200, 'text/event-stream; charset=utf-8']);
+          stream.abort();
         }
       }
       const authors = await api.call(a.identity('bot'), 'GET', `/v2/messages?conversation=${token}`);

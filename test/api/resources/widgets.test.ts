@@ -323,6 +323,28 @@ describe('the public widget read: ETag, Cache-Control, 304', () => {
     expect(new Set(tags).size).toBe(tags.length);
   });
 
+  it('over RPC (a POST) answers a matching If-None-Match with 412, never 304 (RFC 9110 §13.1.2); the rest as usual', async () => {
+    const etag = (await get()).headers.get('etag')!;
+    const rpc = (header: string, clientToken = ct) =>
+      fetch(`${api.url}/v1/widgets.fetch`, { method: 'POST', headers: { 'content-type': 'application/json', 'if-none-match': header }, body: JSON.stringify({ clientToken }) });
+    const cases: Array<[string, number, string | undefined]> = [
+      [etag, 412, 'precondition_failed'],
+      [`"nope", W/${etag}`, 412, 'precondition_failed'],
+      ['*', 412, 'precondition_failed'],
+      ['"nope"', 200, undefined],
+      ['garbage', 200, undefined],
+    ];
+    for (const [header, status, error] of cases) {
+      const res = await rpc(header);
+      const body = (await res.json()) as { ok: boolean; error?: string; data?: { client_token: string } };
+      expect([res.status, body.ok, body.error, res.headers.get('etag')], header).toEqual([status, status === 200, error, etag]);
+      if (status === 412) expect(res.headers.get('cache-control'), header).toBeNull();
+      else expect(body.data?.client_token, header).toBe(ct);
+    }
+    const unknown = await rpc('*', `wgt_${'Z'.repeat(24)}`);
+    expect([unknown.status, ((await unknown.json()) as { error: string }).error]).toEqual([404, 'not_found']);
+  });
+
   it('answers 404 (not 304) to If-None-Match: * for an unknown or deleted widget', async () => {
     const res = await get({ 'if-none-match': '*' }, `/v2/widgets/wgt_${'Z'.repeat(24)}`);
     expect(res.status).toBe(404);
@@ -380,6 +402,10 @@ describe('widgets through the gateway', () => {
     }
     const rpc = await send('POST', '/v1/widgets.fetch', { body: { clientToken: ct } });
     expect([rpc.status, ((await rpc.json()) as { data: Widget }).data.client_token]).toEqual([200, ct]);
+    // RFC 9110 §13.1.2: the RPC call is a POST, so a matching If-None-Match is a 412, never a 304.
+    const etag = rpc.headers.get('etag')!;
+    const conditional = await send('POST', '/v1/widgets.fetch', { body: { clientToken: ct }, headers: { 'if-none-match': etag } });
+    expect([conditional.status, ((await conditional.json()) as { error: string }).error, conditional.headers.get('etag')]).toEqual([412, 'precondition_failed', etag]);
     const unknown = await send('GET', `/v2/widgets/wgt_${'X'.repeat(24)}`);
     expect([unknown.status, ((await unknown.json()) as { error: string }).error]).toEqual([404, 'not_found']);
   });

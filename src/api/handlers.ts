@@ -16,6 +16,7 @@ import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
 import { tagHandlers } from './tags/handlers.js';
+import { ticketHandlers, ticketMessageHandlers, ticketStatusHandlers } from './tickets/handlers.js';
 import { userHandlers } from './users/handlers.js';
 import { visitorHandlers } from './visitors/handlers.js';
 import { tabHandlers, widgetCardHandlers } from './widgets/elements.js';
@@ -44,6 +45,9 @@ const groups: readonly (readonly Binding[])[] = [
   conversationHandlers,
   tagHandlers,
   messageHandlers,
+  ticketHandlers,
+  ticketStatusHandlers,
+  ticketMessageHandlers,
 ];
 
 /**

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'invalid_transition'
+  | 'assignee_required'
   | 'validation_failed'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -39,6 +41,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  invalid_transition: 409,
+  assignee_required: 409,
   validation_failed: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,

@@ -4,7 +4,7 @@ import type { Actor } from '../../domain/record-change.js';
 import { checkTransition } from '../../domain/ticket-status.js';
 import type { Caller } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
-import { presentTicket, type TicketData } from './present.js';
+import { presentTicketDetails, type TicketDetailsData } from './present.js';
 import { claimDueSolvedTickets, findTicket, lockTicket, updateTicketRow } from './queries.js';
 import { recordTicketChange } from './record.js';
 
@@ -29,14 +29,14 @@ async function moveTicket(trx: Knex, actor: Actor, id: string, from: TicketStatu
  * Seed 002 "Update ticket status" (`PUT` and `PATCH`), by the one table of moves
  * (domain/ticket-status.ts). Setting the current status again writes nothing.
  */
-export async function setTicketStatus(knex: Knex, caller: Caller, id: string, to: TicketStatus, action: string): Promise<TicketData> {
+export async function setTicketStatus(knex: Knex, caller: Caller, id: string, to: TicketStatus, action: string): Promise<TicketDetailsData> {
   const org = caller.identity.org;
   return knex.transaction(async (trx) => {
     const current = await lockTicket(trx, org, id);
     if (!current) throw notFound('ticket');
     checkTransition(current, to);
-    if (current.status === to) return presentTicket((await findTicket(trx, org, id))!);
-    return presentTicket(await moveTicket(trx, caller, id, current.status, to, action));
+    if (current.status === to) return presentTicketDetails(trx, (await findTicket(trx, org, id))!);
+    return presentTicketDetails(trx, await moveTicket(trx, caller, id, current.status, to, action));
   });
 }
 

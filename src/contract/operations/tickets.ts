@@ -168,11 +168,11 @@ const statusDescription =
 export const ticketStatusOperations = {
   put: defineOperation({
     name: 'tickets.setStatus', method: 'PUT', path: '/tickets/{id}/status', role: 'agent', tag: 'tickets',
-    description: statusDescription, params: idParams, body: statusBody, response: ticket,
+    description: statusDescription, params: idParams, body: statusBody, response: ticketDetails,
   }),
   patch: defineOperation({
     name: 'tickets.status', method: 'PATCH', path: '/tickets/{id}/status', role: 'agent', tag: 'tickets',
-    description: statusDescription, params: idParams, body: statusBody, response: ticket,
+    description: statusDescription, params: idParams, body: statusBody, response: ticketDetails,
   }),
 };
 

@@ -155,6 +155,16 @@ describe('ticket status', () => {
     expect((followUp.body.data as { messages: Array<{ text: string }> }).messages.map((m) => m.text)).toEqual(['It broke again']);
   });
 
+  it('does not hand a follow-up to an assignee who has left the organization', async () => {
+    const org = await api.tenant();
+    const who = org.identity('agent');
+    const made = (await api.call(who, 'POST', '/v2/tickets', { subject: 'Left', assignee_id: org.users.bot.id })).body.data as Ticket;
+    for (const status of ['solved', 'closed']) expect((await api.call(who, 'PUT', `/v2/tickets/${made.id}/status`, { status })).status).toBe(200);
+    expect((await api.call(org.identity('admin'), 'PATCH', `/v2/members/${org.users.bot.id}`, { status: 'disabled' })).status).toBe(200);
+    const res = await api.call(who, 'POST', `/v2/tickets/${made.id}/messages`, { text: 'Again' });
+    expect(res.body.data).toMatchObject({ follow_up: true, ticket: { follow_up_of: made.id, assignee_id: null, status: 'new' } });
+  });
+
   it('closes solved tickets after TICKET_AUTO_CLOSE_DAYS (4) by the clock, as the system, once', async () => {
     const solved = await ticketIn('solved');
     const reopened = await ticketIn('solved');

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { fieldRefused } from '../../contract/field-errors.js';
 import type { ticketMessageOperations } from '../../contract/operations/tickets.js';
 import { REOPENED_BY_REQUESTER } from '../../domain/ticket-status.js';
+import { isActiveMember } from '../conversations/queries.js';
 import type { Caller } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
 import { presentTicket, presentTicketMessage } from './present.js';
@@ -54,9 +55,11 @@ export async function postTicketMessage(knex: Knex, caller: Caller, id: string, 
 }
 
 async function followUp(trx: Knex, caller: Caller, closed: TicketRow, message: FirstMessage, isPublic: boolean): Promise<MessageResult> {
+  // The closed ticket's assignee may have left the organization since.
+  const assignee = closed.assignee_id !== null && (await isActiveMember(trx, caller.identity.org, closed.assignee_id)) ? closed.assignee_id : null;
   const { id, history, message: row } = await insertNewTicket(trx, caller, {
     subject: closed.subject, priority: closed.priority, requester_contact_id: closed.requester_contact_id, requester_visitor_id: closed.requester_visitor_id,
-    assignee_id: closed.assignee_id, group_id: closed.group_id, source_conversation_id: closed.source_conversation_id, follow_up_of: closed.id,
+    assignee_id: assignee, group_id: closed.group_id, source_conversation_id: closed.source_conversation_id, follow_up_of: closed.id,
     tagIds: await tagIdsOfTicket(trx, closed.id),
   }, message, isPublic);
   const ticket = await recordTicketChange(trx, caller, {

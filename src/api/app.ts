@@ -14,6 +14,7 @@ import { resolveOperation } from './pipeline/resolve-operation.js';
 import { validateInput } from './pipeline/validate-input.js';
 import { createReplayCache } from './pipeline/assertion-replay.js';
 import { verifyAssertion } from './pipeline/verify-assertion.js';
+import { startTicketAutoClose } from './tickets/auto-close.js';
 
 /**
  * The resource API behind the gateway (DESIGN.md "Resources"). A request goes through the steps
@@ -40,11 +41,16 @@ export function createApiComponent(runtime: Runtime): Component {
   app.use(enforceAccess(runtime.db.knex));
   const events = new OutboxTail({ knex: runtime.db.knex, bus: runtime.bus, logger: runtime.logger, now: () => runtime.clock.now() });
   app.use(dispatch(runtime, handlers, events));
+  // A scheduled step of the API role: solved tickets close after TICKET_AUTO_CLOSE_DAYS.
+  const autoClose = startTicketAutoClose({ knex: runtime.db.knex, clock: runtime.clock, logger: runtime.logger.child({ component: 'ticket-auto-close' }), config: runtime.config });
   return {
     name: 'api',
     listener: app.callback(),
     // Live streams never finish by themselves: end them so the listener can drain.
     drain: () => events.close(),
-    stop: async () => events.close(),
+    stop: async () => {
+      events.close();
+      await autoClose.stop();
+    },
   };
 }

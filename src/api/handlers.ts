@@ -17,6 +17,7 @@ import { organizationHandlers } from './organizations/handlers.js';
 import { participantHandlers } from './participants/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
 import { tagHandlers } from './tags/handlers.js';
+import { ticketHandlers, ticketMessageHandlers, ticketStatusHandlers } from './tickets/handlers.js';
 import { userHandlers } from './users/handlers.js';
 import { visitorHandlers } from './visitors/handlers.js';
 import { tabHandlers, widgetCardHandlers } from './widgets/elements.js';
@@ -46,6 +47,9 @@ const groups: readonly (readonly Binding[])[] = [
   participantHandlers,
   tagHandlers,
   messageHandlers,
+  ticketHandlers,
+  ticketStatusHandlers,
+  ticketMessageHandlers,
 ];
 
 /**

@@ -65,4 +65,9 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
     client_message_id: 'bot-7c21',
   },
   'messages.update': { content: { type: 'text', text: 'Your new card is on its way.' } },
+  'tickets.create': { subject: 'Refund for order 1042', message: 'The customer was charged twice.', priority: 'high', requester: 'vis_4fJ9kQ2mX7pL1sT8wZ3nB6cV', tags: ['billing'] },
+  'tickets.update': { assignee_id: USER_ID, priority: 'urgent' },
+  'tickets.setStatus': { status: 'pending' },
+  'tickets.status': { status: 'solved' },
+  'tickets.messages.create': { text: 'We have refunded the second charge; it shows in 3-5 days.', public: true },
 };

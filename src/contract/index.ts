@@ -17,6 +17,7 @@ import { organizationGroupOperations } from './operations/organization-groups.js
 import { organizationOperations } from './operations/organizations.js';
 import { participantOperations } from './operations/participants.js';
 import { serviceOperations } from './operations/services.js';
+import { ticketMessageOperations, ticketOperations, ticketStatusOperations } from './operations/tickets.js';
 import { userOperations } from './operations/users.js';
 import { createRouteTable } from './routes.js';
 
@@ -64,6 +65,9 @@ export const operations: readonly Operation[] = Object.freeze([
   ...Object.values(tagOperations),
   ...Object.values(messageOperations),
   ...Object.values(eventStreamOperations),
+  ...Object.values(ticketOperations),
+  ...Object.values(ticketStatusOperations),
+  ...Object.values(ticketMessageOperations),
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

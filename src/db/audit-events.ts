@@ -5,7 +5,7 @@ export interface AuditRow {
   id: string;
   organization_id: string;
   actor_id: string;
-  actor_kind: 'user' | 'api_key' | 'client' | 'visitor';
+  actor_kind: 'user' | 'api_key' | 'client' | 'visitor' | 'system';
   action: string;
   resource_type: string;
   resource_id: string;

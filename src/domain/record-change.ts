@@ -13,7 +13,8 @@ export { takeConversationSeqs } from '../db/outbox.js';
  * rule keeps it so).
  */
 export interface Actor {
-  identity: Pick<Identity, 'sub' | 'org' | 'kind'>;
+  /** `system`: a change no caller asked for (a scheduled step, such as closing solved tickets). */
+  identity: Pick<Identity, 'sub' | 'org'> & { kind: Identity['kind'] | 'system' };
   requestId: string;
 }
 

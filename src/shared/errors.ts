@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'conflict'
   | 'precondition_failed'
+  | 'invalid_transition'
+  | 'assignee_required'
   | 'validation_failed'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -41,6 +43,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   method_not_allowed: 405,
   conflict: 409,
   precondition_failed: 412,
+  invalid_transition: 409,
+  assignee_required: 409,
   validation_failed: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,

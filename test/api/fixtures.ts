@@ -33,6 +33,7 @@ export const samples: Record<string, { create: () => Record<string, unknown>; up
   },
   services: { create: () => ({ name: `Onboarding ${unique()}`, active: true }), update: { active: false } },
   tags: { create: () => ({ name: `tag-${unique()}`, labels: { de: 'Etikett' } }), update: { labels: { fr: 'Étiquette' } } },
+  tickets: { create: () => ({ subject: `Printer ${unique()} on fire`, message: 'It smokes.', priority: 'high' }), update: { priority: 'low' } },
 };
 
 /** Resource prefix → REST collection path. */
@@ -49,6 +50,7 @@ export const collections: Record<string, string> = {
   auditEvents: '/audit-events',
   organizations: '/organizations',
   tags: '/tags',
+  tickets: '/tickets',
 };
 
 /**

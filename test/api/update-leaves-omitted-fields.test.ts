@@ -96,6 +96,18 @@ async function reorderFixture(api: ApiHarness, tenant: Tenant, key: 'cards' | 't
   return { path: `/v2/widgets/${token}/${key}`, fetch: `/v2/widgets/${token}`, as, pick: orderOf(key) };
 }
 
+/** An open ticket with every field away from its default (a requester, an assignee, a group, a tag, a message). */
+async function ticketFixture(api: ApiHarness, tenant: Tenant, suffix: string): Promise<Created> {
+  const as = tenant.identity('agent');
+  const admin = tenant.identity('admin');
+  for (const name of ['tk-before', 'tk-after']) await api.call(admin, 'POST', '/v2/tags', { name });
+  const contact = await created(api, admin, '/v2/contacts', { name: 'Rita Requester' });
+  const ticket = await created(api, as, '/v2/tickets', {
+    subject: 'Before', message: 'First', priority: 'high', requester: contact.id, assignee_id: tenant.users.agent.id, group_id: extra.groups[0], tags: ['tk-before'],
+  });
+  return { path: `/v2/tickets/${String(ticket.id)}${suffix}`, fetch: `/v2/tickets/${String(ticket.id)}`, as };
+}
+
 const fixtures: Record<string, UpdateFixture> = {
   'widgets.update': {
     async create(api, tenant) {
@@ -247,6 +259,14 @@ const fixtures: Record<string, UpdateFixture> = {
     derived: { assignee_id: ['assignee'], status: ['ended_at', 'end_reason'] },
     readBack: { tags: (value) => (value as { name: string }[]).map((tag) => tag.name) },
   },
+  'tickets.update': {
+    create: (api, tenant) => ticketFixture(api, tenant, ''),
+    changes: (tenant, { groups }) => ({ subject: 'After', priority: 'low', requester: null, assignee_id: tenant.users.bot.id, group_id: groups[1], tags: ['tk-after'] }),
+    derived: { assignee_id: ['assignee'] },
+    readBack: { requester: (value) => (value === null ? null : (value as { id: string }).id) },
+  },
+  'tickets.setStatus': { create: (api, tenant) => ticketFixture(api, tenant, '/status'), changes: () => ({ status: 'pending' }) },
+  'tickets.status': { create: (api, tenant) => ticketFixture(api, tenant, '/status'), changes: () => ({ status: 'on_hold' }) },
   'tags.update': {
     async create(api, tenant) {
       const as = tenant.identity('admin');

@@ -14,6 +14,7 @@ const seed001: Record<string, Role> = {
   'organizations.update': 'admin', 'organizationGroups.update': 'admin', 'users.update': 'admin', 'contacts.update': 'bot',
   'knowledgeItems.update': 'agent', 'forms.update': 'bot', 'services.update': 'admin',
   'knowledgeItems.delete': 'bot', 'organizations.delete': 'admin', 'contacts.delete': 'admin', 'services.delete': 'admin',
+  'tickets.delete': 'admin',
 };
 
 function concretePath(operation: Operation): string {

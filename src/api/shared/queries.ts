@@ -22,23 +22,24 @@ export interface Page<T> {
 }
 
 /**
- * One page of `builder`, oldest first, keyed by `(at, id)` columns. Fetches one extra row to
- * know whether another page exists.
+ * One page of `builder`, oldest first (newest first with `newestFirst`), keyed by `(at, id)`
+ * columns. Fetches one extra row to know whether another page exists.
  */
 export async function paginate<T>(
   knex: Knex,
   builder: Knex.QueryBuilder,
   page: PageRequest,
-  keys: { at: string; id: string },
+  keys: { at: string; id: string; newestFirst?: boolean },
 ): Promise<Page<T>> {
+  const [after, order] = keys.newestFirst ? ['<', 'desc'] : ['>', 'asc'];
   if (page.cursor !== undefined) {
     const position = decodeCursor(page.cursor);
-    builder.whereRaw(`(${keys.at}, ${keys.id}) > (?::timestamptz, ?::uuid)`, [position.at, position.id]);
+    builder.whereRaw(`(${keys.at}, ${keys.id}) ${after} (?::timestamptz, ?::uuid)`, [position.at, position.id]);
   }
   const rows = (await builder
     .select(knex.raw(`to_char(${keys.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as _cursor_at`))
     .select(knex.raw(`${keys.id}::text as _cursor_id`))
-    .orderByRaw(`${keys.at}, ${keys.id}`)
+    .orderByRaw(`${keys.at} ${order}, ${keys.id} ${order}`)
     .limit(page.limit + 1)) as Array<T & { _cursor_at: string; _cursor_id: string }>;
   const more = rows.length > page.limit;
   const pageRows = more ? rows.slice(0, page.limit) : rows;

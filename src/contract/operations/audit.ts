@@ -7,7 +7,7 @@ export const auditEvent = z.object({
   id,
   organization_id: id,
   actor_id: z.string(),
-  actor_kind: z.enum(['user', 'api_key', 'client', 'visitor']),
+  actor_kind: z.enum(['user', 'api_key', 'client', 'visitor', 'system']),
   action: z.string(),
   resource_type: z.string(),
   resource_id: z.string(),

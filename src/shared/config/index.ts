@@ -7,12 +7,13 @@ import { authFields } from './auth.js';
 import { coreFields } from './core.js';
 import { gatewayFields } from './gateway.js';
 import { mailFields } from './mail.js';
+import { ticketsFields } from './tickets.js';
 import { tokensFields } from './tokens.js';
 import { visitorSessionFields } from './visitor-sessions.js';
 import { webhooksFields } from './webhooks.js';
 
 export const configSchema = z
-  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields, ...mailFields, ...visitorSessionFields })
+  .object({ ...coreFields, ...authFields, ...gatewayFields, ...apiFields, ...tokensFields, ...webhooksFields, ...mailFields, ...visitorSessionFields, ...ticketsFields })
   .strict()
   .superRefine((c, ctx) => {
     // Two answers to "who may read /metrics" would leave the operator guessing which one holds.

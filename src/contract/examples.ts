@@ -64,4 +64,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
     client_message_id: 'bot-7c21',
   },
   'messages.update': { content: { type: 'text', text: 'Your new card is on its way.' } },
+  'webhooks.create': { url: 'https://hooks.acme.example/gatehouse', events: ['chat.started', 'chat.ended', 'ticket.created'], description: 'CRM sync' },
+  'webhooks.update': { events: ['message.created'], message_author_types: ['visitor'], enabled: true },
+  'webhooks.replay': { since: '2026-12-01T00:00:00Z' },
 };

@@ -17,6 +17,7 @@ import { organizationGroupOperations } from './operations/organization-groups.js
 import { organizationOperations } from './operations/organizations.js';
 import { serviceOperations } from './operations/services.js';
 import { userOperations } from './operations/users.js';
+import { webhookDeliveryOperations, webhookOperations } from './operations/webhooks.js';
 import { createRouteTable } from './routes.js';
 
 /*
@@ -62,6 +63,8 @@ export const operations: readonly Operation[] = Object.freeze([
   ...Object.values(tagOperations),
   ...Object.values(messageOperations),
   ...Object.values(eventStreamOperations),
+  ...Object.values(webhookOperations),
+  ...Object.values(webhookDeliveryOperations),
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

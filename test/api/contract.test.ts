@@ -17,7 +17,7 @@ describe('the contract', () => {
     expect(operations.filter((operation) => operation.successStatus === 201).map((operation) => operation.name).sort()).toEqual([
       'apiKeys.create', 'clients.create', 'contacts.create', 'conversations.create', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
       'knowledgeItems.create', 'messages.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'tabs.create', 'tags.create',
-      'users.create', 'widgets.cards.add', 'widgets.create',
+      'users.create', 'webhooks.create', 'widgets.cards.add', 'widgets.create',
     ]);
   });
 

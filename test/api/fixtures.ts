@@ -30,6 +30,7 @@ export const samples: Record<string, { create: () => Record<string, unknown>; up
   },
   services: { create: () => ({ name: `Onboarding ${unique()}`, active: true }), update: { active: false } },
   tags: { create: () => ({ name: `tag-${unique()}`, labels: { de: 'Etikett' } }), update: { labels: { fr: 'Étiquette' } } },
+  webhooks: { create: () => ({ url: `https://hooks-${unique()}.example.test/in`, events: ['chat.started'] }), update: { events: ['*'] } },
 };
 
 /** Resource prefix → REST collection path. */
@@ -46,6 +47,7 @@ export const collections: Record<string, string> = {
   auditEvents: '/audit-events',
   organizations: '/organizations',
   tags: '/tags',
+  webhooks: '/webhooks',
 };
 
 /**

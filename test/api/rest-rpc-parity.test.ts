@@ -33,6 +33,9 @@ describe('REST and RPC parity', () => {
     tokens.conversations = { token: (conversation.body.data as { token: string }).token };
     const message = await api.call(tenant.identity('admin'), 'POST', `/v2/conversations/${tokens.conversations.token}/messages`, { content: { type: 'text', text: 'two' } });
     ids.messages = (message.body.data as { id: string }).id;
+    // A webhook's delivery log reads back through every door once it holds a (test) delivery.
+    const delivery = await api.call(tenant.identity('admin'), 'POST', `/v2/webhooks/${ids.webhooks}/test`);
+    tokens.webhooks = { deliveryId: (delivery.body.data as { id: string }).id };
   });
   afterAll(() => api.close());
 

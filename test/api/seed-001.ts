@@ -115,5 +115,6 @@ export const SEED_ROW_OPERATIONS: Record<string, Array<{ name: string; self?: bo
     { name: 'organizations.delete' }, { name: 'organizationGroups.delete' }, { name: 'users.delete' },
     { name: 'contacts.delete' }, { name: 'forms.delete' }, { name: 'services.delete' },
     { name: 'conversations.delete' }, { name: 'messages.delete' }, { name: 'tags.delete' },
+    { name: 'webhooks.delete' },
   ],
 };

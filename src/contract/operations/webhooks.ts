@@ -21,6 +21,7 @@ export const TEST_EVENT_TYPE = 'webhook.test';
  * target and sit in logs). Where it resolves is checked when a delivery connects.
  */
 export function webhookUrlProblem(value: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point (URL parsing would drop some silently)
   if (/[\s\u0000-\u001f\u007f]/.test(value)) return 'must not contain spaces or control characters';
   let url: URL;
   try {
@@ -41,18 +42,21 @@ export const webhookUrl = z.string({ error: 'must be a string' })
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-export const webhookEvents = z.array(z.enum(WEBHOOK_EVENT_CHOICES, { error: `must be one of ${WEBHOOK_EVENT_CHOICES.join(', ')}` }))
-  .min(1, 'must name at least one event type, or "*"')
-  .max(WEBHOOK_EVENT_CHOICES.length, `must have at most ${WEBHOOK_EVENT_CHOICES.length} items`)
+// Counted in the refinement, which runs only on an array (zod's own length checks would also
+// measure a string sent instead).
+export const webhookEvents = z.array(z.enum(WEBHOOK_EVENT_CHOICES, { error: `must be one of ${WEBHOOK_EVENT_CHOICES.join(', ')}` }), { error: 'must be a list of event types' })
   .superRefine((events, ctx) => {
-    if (new Set(events).size !== events.length) ctx.addIssue({ code: 'custom', message: 'must not name an event type twice' });
+    if (events.length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one event type, or "*"' });
+    else if (new Set(events).size !== events.length) ctx.addIssue({ code: 'custom', message: 'must not name an event type twice' });
     else if (events.includes('*') && events.length > 1) ctx.addIssue({ code: 'custom', message: '"*" already means every event type: send it alone' });
   });
 
 /** `message.created` only for messages of these authors (seed 003: a bot hears visitors); null for all. */
-export const messageAuthorTypes = z.array(z.enum(AUTHOR_TYPES))
-  .min(1, 'must name at least one author type, or be null for all')
-  .refine((types) => new Set(types).size === types.length, { message: 'must not name an author type twice' })
+export const messageAuthorTypes = z.array(z.enum(AUTHOR_TYPES, { error: `must be one of ${AUTHOR_TYPES.join(', ')}` }), { error: 'must be a list of author types, or null for all' })
+  .superRefine((types, ctx) => {
+    if (types.length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one author type, or be null for all' });
+    else if (new Set(types).size !== types.length) ctx.addIssue({ code: 'custom', message: 'must not name an author type twice' });
+  })
   .nullable();
 
 const webhookFields = {

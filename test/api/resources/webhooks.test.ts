@@ -193,13 +193,15 @@ describe('webhook endpoints (API)', () => {
 
   it('sends a test event: 202, a pending delivery of a fresh event id in no conversation, and the worker is woken', async () => {
     const { id } = await create();
-    const wakes: unknown[] = [];
-    const unsubscribe = api.runtime.bus.subscribe(OUTBOX_CHANNEL, (message) => { wakes.push(message); });
+    // The bus delivers asynchronously (through Redis on the postgres project): wait for both wake-ups.
+    let wakes = 0;
+    let woken!: () => void;
+    const bothWoken = new Promise<void>((resolve) => { woken = resolve; });
+    const unsubscribe = api.runtime.bus.subscribe(OUTBOX_CHANNEL, () => { if (++wakes === 2) woken(); });
     const first = ok(await api.call(admin, 'POST', `/v2/webhooks/${id}/test`), 202) as Delivery;
     const second = ok(await api.call(admin, 'POST', '/v1/webhooks.test', { id }), 202) as Delivery;
-    await new Promise((resolve) => setImmediate(resolve));
+    await bothWoken;
     unsubscribe();
-    expect(wakes.length).toBeGreaterThanOrEqual(2);
     expect(first).toMatchObject({ endpoint_id: id, event_type: 'webhook.test', status: 'pending', attempt: 0, response_status: null, duration_ms: null, error: null });
     expect(first.event_id).not.toBe(second.event_id);
     const row = await knex()('webhook_deliveries').where({ id: first.id }).first();

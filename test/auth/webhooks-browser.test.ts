@@ -46,9 +46,10 @@ describe('Settings > Webhooks in Chromium', () => {
     const copy = page.locator('button[data-copy="webhook-secret-value"]');
     expect(await copy.isVisible()).toBe(true);
     await copy.click();
-    await page.waitForFunction(() => document.querySelector('button[data-copy]')?.textContent !== 'Copy');
-    if ((await copy.textContent()) === 'Copied') expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-    else expect(await page.evaluate(() => getSelection()?.toString())).toBe(secret);
+    // Browser-side expressions as strings: this file is compiled without the DOM's types.
+    await page.waitForFunction("document.querySelector('button[data-copy]').textContent !== 'Copy'");
+    if ((await copy.textContent()) === 'Copied') expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    else expect(await page.evaluate('getSelection().toString()')).toBe(secret);
     const id = new URL(page.url()).pathname.split('/').pop()!;
 
     await page.reload();

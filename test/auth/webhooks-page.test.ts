@@ -61,6 +61,45 @@ describe('Settings > Webhooks page', () => {
     expect(account.body).toContain('id="webhooks-link"');
   });
 
+  it('edits events, disables and enables, rotates (the new secret once) and deletes from the endpoint page', async () => {
+    const [agent, page] = await signIn(ADMIN);
+    const created = await post(agent, page, '/account/webhooks', [['organization', organizationId], ['url', 'https://hooks.example.test/edit'], ['events', 'chat.started']]);
+    let endpoint = await agent.follow(created.location!);
+    const first = /id="webhook-secret-value">(whsec_[^<]+)</.exec(endpoint.body)![1]!;
+    const id = new URL(endpoint.url).pathname.split('/').pop()!;
+    const row = () => gatehouse.runtime.db.knex('webhook_endpoints').where({ id }).first();
+    const act = async (action: string, pairs: Array<[string, string]> = []) => {
+      const res = await post(agent, endpoint, `/account/webhooks/${id}/${action}`, pairs);
+      expect(res.status, action).toBe(303);
+      endpoint = await agent.follow(res.location!);
+      return endpoint;
+    };
+
+    await act('edit', [['url', 'https://hooks.example.test/edited'], ['description', 'Edited'], ['events', 'message.created'], ['author_types', 'visitor'], ['author_types', 'bot']]);
+    expect(endpoint.body).toContain('id="webhook-notice">Saved.</p>');
+    expect(await row()).toMatchObject({ url: 'https://hooks.example.test/edited', description: 'Edited', events: ['message.created'], message_author_types: ['visitor', 'bot'] });
+    await act('enabled'); // the Disable button's own hidden field
+    expect(endpoint.body).toContain('data-state="disabled"');
+    expect(await row()).toMatchObject({ enabled: false, disabled_reason: 'Disabled by an admin.' });
+    await act('test');
+    expect(endpoint.body).toContain('id="webhook-error">The webhook is disabled: enable it first.</p>');
+    await act('enabled'); // now the Enable button
+    expect(await row()).toMatchObject({ enabled: true, disabled_reason: null, disabled_at: null });
+
+    await act('rotate-secret');
+    const second = /id="webhook-secret-value">(whsec_[^<]+)</.exec(endpoint.body)?.[1];
+    expect(second).toMatch(/^whsec_/);
+    expect(second).not.toBe(first);
+    expect(endpoint.body).toContain('The previous secret signs too until');
+    expect((await agent.follow(endpoint.url)).body).not.toContain('whsec_');
+    expect((await row()).previous_secret).not.toBeNull();
+
+    const deleted = await post(agent, endpoint, `/account/webhooks/${id}/delete`, []);
+    const list = await agent.follow(deleted.location!);
+    expect(list.body).toContain('The webhook was deleted.');
+    expect(await row()).toBeUndefined();
+  });
+
   it('refuses what the API refuses, with the reason on the page', async () => {
     const [agent, page] = await signIn(ADMIN);
     for (const [pairs, reason] of [

@@ -12,3 +12,8 @@ export {
 export { renderPasswordResetForm, renderPasswordResetRequest, renderPasswordResetRequested } from './password-reset.js';
 export { renderEmailChangeConfirm, renderEmailSection } from './email-change.js';
 export { renderMailbox, type MailboxItem } from './mailbox.js';
+export {
+  COPY_SCRIPT, COPY_SCRIPT_PATH, renderWebhookPage, renderWebhooksPage,
+  type WebhookChoices, type WebhookDeliveryItem, type WebhookListItem, type WebhookOrganization, type WebhookPageView,
+} from './webhooks.js';
+export { renderWebhookDeliveryPage, type WebhookAttemptItem } from './webhook-delivery.js';

@@ -22,6 +22,7 @@ import { userHandlers } from './users/handlers.js';
 import { visitorHandlers } from './visitors/handlers.js';
 import { tabHandlers, widgetCardHandlers } from './widgets/elements.js';
 import { widgetHandlers } from './widgets/handlers.js';
+import { webhookDeliveryHandlers, webhookHandlers } from './webhooks/handlers.js';
 
 const groups: readonly (readonly Binding[])[] = [
   healthHandlers,
@@ -50,6 +51,8 @@ const groups: readonly (readonly Binding[])[] = [
   ticketHandlers,
   ticketStatusHandlers,
   ticketMessageHandlers,
+  webhookHandlers,
+  webhookDeliveryHandlers,
 ];
 
 /**

@@ -9,6 +9,7 @@ import { emailChange } from './email-change/router.js';
 import { createPasswordReset } from './password-reset/index.js';
 import { createTokenApi } from './token-api/index.js';
 import { createVisitorSessions } from './visitor-sessions/index.js';
+import { webhookSettings } from './webhooks/settings-page.js';
 
 /**
  * Extension point of the auth server (issue 3): routes and account-page sections that other
@@ -45,11 +46,17 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
     knex: services.knex, clock: runtime.clock, csrf: services.csrf, context: { config, bus: runtime.bus }, throttle: services.throttle,
     signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
   });
+  // Issue 11: Settings > Webhooks, for admins of an organization.
+  const webhooks = webhookSettings({
+    runtime, csrf: services.csrf, flashKey: secrets.derive('cookie', 32), secureCookies: config.PUBLIC_URL.startsWith('https:'),
+    signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
+  });
   return {
-    routes: [tokenApi.middleware, visitorSessions, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes],
+    routes: [tokenApi.middleware, visitorSessions, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes, webhooks.routes],
     accountSections: [
       email.section,
       apiKeys.section,
+      webhooks.section,
       // Issue 18: without MAIL_URL in development, admins read the kept mails here.
       ...(config.NODE_ENV === 'development' && config.MAIL_URL === undefined ? [localMailboxSection(services.knex)] : []),
     ],

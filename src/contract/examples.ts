@@ -70,4 +70,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
   'tickets.setStatus': { status: 'pending' },
   'tickets.status': { status: 'solved' },
   'tickets.messages.create': { text: 'We have refunded the second charge; it shows in 3-5 days.', public: true },
+  'webhooks.create': { url: 'https://hooks.acme.example/gatehouse', events: ['chat.started', 'chat.ended', 'ticket.created'], description: 'CRM sync' },
+  'webhooks.update': { events: ['message.created'], message_author_types: ['visitor'], enabled: true },
+  'webhooks.replay': { since: '2026-12-01T00:00:00Z' },
 };

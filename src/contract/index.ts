@@ -19,6 +19,7 @@ import { participantOperations } from './operations/participants.js';
 import { serviceOperations } from './operations/services.js';
 import { ticketMessageOperations, ticketOperations, ticketStatusOperations } from './operations/tickets.js';
 import { userOperations } from './operations/users.js';
+import { webhookDeliveryOperations, webhookOperations } from './operations/webhooks.js';
 import { createRouteTable } from './routes.js';
 
 /*
@@ -68,6 +69,8 @@ export const operations: readonly Operation[] = Object.freeze([
   ...Object.values(ticketOperations),
   ...Object.values(ticketStatusOperations),
   ...Object.values(ticketMessageOperations),
+  ...Object.values(webhookOperations),
+  ...Object.values(webhookDeliveryOperations),
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

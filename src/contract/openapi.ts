@@ -28,6 +28,7 @@ const guideTitles: Record<(typeof GUIDES)[number], string> = {
   'calling-the-api.md': 'Calling the API',
   'chat.md': 'Chat: widgets, visitors, conversations and messages',
   'helpdesk.md': 'Helpdesk: tickets from creation to closed',
+  'webhooks.md': 'Webhooks: endpoints, signed deliveries, the delivery log',
   'gateway.md': 'The gateway',
   'operating.md': 'Operating Gatehouse',
   'configuration.md': 'Configuration reference',

@@ -17,7 +17,7 @@ describe('the contract', () => {
     expect(operations.filter((operation) => operation.successStatus === 201).map((operation) => operation.name).sort()).toEqual([
       'apiKeys.create', 'clients.create', 'contacts.create', 'conversations.create', 'conversations.participants.add', 'forms.create', 'invitations.create', 'knowledgeCategories.create',
       'knowledgeItems.create', 'messages.create', 'organizationGroups.create', 'organizations.create', 'services.create', 'tabs.create', 'tags.create',
-      'tickets.create', 'tickets.messages.create', 'users.create', 'widgets.cards.add', 'widgets.create',
+      'tickets.create', 'tickets.messages.create', 'users.create', 'webhooks.create', 'widgets.cards.add', 'widgets.create',
     ]);
   });
 

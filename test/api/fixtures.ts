@@ -34,6 +34,7 @@ export const samples: Record<string, { create: () => Record<string, unknown>; up
   services: { create: () => ({ name: `Onboarding ${unique()}`, active: true }), update: { active: false } },
   tags: { create: () => ({ name: `tag-${unique()}`, labels: { de: 'Etikett' } }), update: { labels: { fr: 'Étiquette' } } },
   tickets: { create: () => ({ subject: `Printer ${unique()} on fire`, message: 'It smokes.', priority: 'high' }), update: { priority: 'low' } },
+  webhooks: { create: () => ({ url: `https://hooks-${unique()}.example.test/in`, events: ['chat.started'] }), update: { events: ['*'] } },
 };
 
 /** Resource prefix → REST collection path. */
@@ -51,6 +52,7 @@ export const collections: Record<string, string> = {
   organizations: '/organizations',
   tags: '/tags',
   tickets: '/tickets',
+  webhooks: '/webhooks',
 };
 
 /**

@@ -34,6 +34,9 @@ describe('REST and RPC parity', () => {
     const message = await api.call(tenant.identity('admin'), 'POST', `/v2/conversations/${tokens.conversations.token}/messages`, { content: { type: 'text', text: 'two' } });
     ids.messages = (message.body.data as { id: string }).id;
     await api.call(tenant.identity('admin'), 'POST', `/v2/conversations/${tokens.conversations.token}/participants`, { user_id: tenant.users.guest.id });
+    // A webhook's delivery log reads back through every door once it holds a (test) delivery.
+    const delivery = await api.call(tenant.identity('admin'), 'POST', `/v2/webhooks/${ids.webhooks}/test`);
+    tokens.webhooks = { deliveryId: (delivery.body.data as { id: string }).id };
   });
   afterAll(() => api.close());
 

@@ -116,5 +116,6 @@ export const SEED_ROW_OPERATIONS: Record<string, Array<{ name: string; self?: bo
     { name: 'contacts.delete' }, { name: 'forms.delete' }, { name: 'services.delete' },
     { name: 'conversations.delete' }, { name: 'messages.delete' }, { name: 'tags.delete' },
     { name: 'tickets.delete' },
+    { name: 'webhooks.delete' },
   ],
 };

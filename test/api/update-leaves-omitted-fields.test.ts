@@ -275,6 +275,18 @@ const fixtures: Record<string, UpdateFixture> = {
     },
     changes: () => ({ name: `after-${unique()}`, labels: { fr: 'Après' } }),
   },
+  'webhooks.update': {
+    async create(api, tenant) {
+      const as = tenant.identity('admin');
+      const webhook = await created(api, as, '/v2/webhooks', {
+        url: 'https://hooks.example.test/before', events: ['chat.started'], description: 'Before', message_author_types: ['visitor'], enabled: false,
+      });
+      return { path: `/v2/webhooks/${String(webhook.id)}`, fetch: `/v2/webhooks/${String(webhook.id)}`, as };
+    },
+    changes: () => ({ url: 'https://hooks.example.test/after', events: ['*'], description: 'After', message_author_types: ['bot', 'agent'], enabled: true }),
+    // Enabling clears why and since when the endpoint was off (domain/webhooks.ts).
+    derived: { enabled: ['disabled_reason', 'disabled_at'] },
+  },
   'messages.update': {
     async create(api, tenant) {
       const as = tenant.identity('admin');

@@ -4,11 +4,12 @@ import { ROUTES } from '../provider/configuration.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackPath } from './first-party-client.js';
 
 // Starting the provider's sign-in for our own pages, and coming back to the page that asked
-// (issue 17: the invitation page signs its invitee in, then asks them to confirm).
+// (issue 17: the invitation page signs its invitee in, then asks them to confirm; issue 11: the
+// webhook settings page).
 
 const returnCookie = 'gh_after_sign_in';
 // Only our own pages are return targets: never an open redirect.
-const returnable = /^\/account\/invitation\?token=[A-Za-z0-9_-]{1,200}$/;
+const returnable = /^(?:\/account\/invitation\?token=[A-Za-z0-9_-]{1,200}|\/account\/webhooks)$/;
 
 /** The authorization URL of the account client; `forceLogin` asks for the password even with a session. */
 export function signInUrl(publicUrl: string, options: { forceLogin?: boolean } = {}): string {

@@ -3,7 +3,8 @@ import { eventStreamOperations } from '../../contract/operations/conversations.j
 import { readConversationEvents, readOrganizationEvents, type OutboxRow } from '../../db/outbox-reads.js';
 import { callerOf, implement } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
-import { EVENT_STREAM_HEADERS, EventStream, envelopeOf, resumePoint } from './event-stream.js';
+import { envelopeOf } from '../../domain/event-envelope.js';
+import { EVENT_STREAM_HEADERS, EventStream, resumePoint } from './event-stream.js';
 
 const REPLAY_BATCH = 500;
 /** Positions remembered per `/events` stream to send each event once. */

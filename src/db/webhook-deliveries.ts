@@ -58,7 +58,7 @@ export async function enabledEndpointsOf(trx: Knex.Transaction, organizationIds:
     .select('id', 'organization_id', 'events', 'message_author_types')) as EndpointSubscription[];
 }
 
-export async function insertDeliveries(trx: Knex.Transaction, rows: NewDelivery[]): Promise<void> {
+export async function insertDeliveries(trx: Knex.Transaction, rows: (NewDelivery & { next_attempt_at: Date })[]): Promise<void> {
   if (rows.length === 0) return;
   await trx('webhook_deliveries').insert(rows.map((row) => ({ ...row, payload: jsonb(trx, row.payload) }))).onConflict(['endpoint_id', 'event_id']).ignore();
 }

@@ -27,14 +27,14 @@ export async function fanOutBatch(knex: Knex, options: { now: Date; limit: numbe
     const events = await claimUndispatchedEvents(trx, options.limit);
     if (events.length === 0) return 0;
     const endpoints = await enabledEndpointsOf(trx, [...new Set(events.map((event) => event.organization_id))]);
-    const deliveries: NewDelivery[] = [];
+    const deliveries: (NewDelivery & { next_attempt_at: Date })[] = [];
     for (const event of events) {
       const payload = envelopeOf(event);
       for (const endpoint of endpoints) {
         if (endpoint.organization_id !== event.organization_id || !subscribes(endpoint, event)) continue;
         deliveries.push({
           organization_id: event.organization_id, endpoint_id: endpoint.id, event_id: event.id, event_type: event.type,
-          payload, conversation_id: event.conversation_id, position: event.position,
+          payload, conversation_id: event.conversation_id, position: event.position, next_attempt_at: options.now,
         });
       }
     }

@@ -24,7 +24,8 @@ export function retryAfterMs(header: string | undefined, now: number, maxMs: num
   let wait: number;
   if (/^\d+$/.test(value)) wait = Number(value) * 1_000;
   else {
-    const at = Date.parse(value);
+    // An HTTP date opens with the day's name; Date.parse would take '-5' for a year.
+    const at = /^[A-Za-z]{3},? /.test(value) ? Date.parse(value) : Number.NaN;
     if (Number.isNaN(at)) return undefined;
     wait = at - now;
   }

@@ -56,8 +56,8 @@ describe('webhook claims', () => {
   it("never has more of an endpoint's deliveries in flight than its max_concurrency", async () => {
     const hook = await f.endpoint('/narrow', { maxConcurrency: 2 });
     const answers = holding('/narrow');
-    for (let i = 0; i < 5; i++) await f.emit('ticket.created');
     const base = f.receiver.received.length;
+    for (let i = 0; i < 5; i++) await f.emit('ticket.created');
     f.worker.wake();
     await f.receiver.waitFor(base + 2);
     // With two in flight, nothing more of this endpoint can be claimed, by this worker or another.

@@ -84,11 +84,13 @@ export async function claimDueDeliveries(knex: Knex, options: { now: Date; lease
        select e.id, e.max_concurrency from webhook_endpoints e
        where e.enabled and exists (select 1 from webhook_deliveries d where d.endpoint_id = e.id and ${CLAIMABLE})
        for update skip locked),
+     in_flight as (
+       select f.endpoint_id, count(*) as n from webhook_deliveries f join endpoints e on e.id = f.endpoint_id
+       where f.status = 'pending' and f.locked_until > :now group by f.endpoint_id),
      candidates as (
        select d.id, row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.position nulls first, d.created_at, d.id) as rank,
-              e.max_concurrency - (select count(*) from webhook_deliveries f
-                                   where f.endpoint_id = d.endpoint_id and f.status = 'pending' and f.locked_until > :now) as room
-       from webhook_deliveries d join endpoints e on e.id = d.endpoint_id
+              e.max_concurrency - coalesce(i.n, 0) as room
+       from webhook_deliveries d join endpoints e on e.id = d.endpoint_id left join in_flight i on i.endpoint_id = d.endpoint_id
        where ${CLAIMABLE}),
      chosen as (select id from candidates where rank <= room order by rank, id limit :limit)
      update webhook_deliveries w set locked_until = :lease, attempt = w.attempt + 1, updated_at = :now
@@ -160,7 +162,10 @@ export async function recordDeliveryAttempt(
     });
     const endpoint = trx('webhook_endpoints').where({ id: delivery.endpoint_id });
     if (effect.kind === 'success') {
-      await endpoint.update({ last_success_at: finishedAt, failing_since: null });
+      // At most once a second per endpoint: a busy endpoint's row is not rewritten (and locked,
+      // keeping claims off it) by every delivery.
+      await endpoint.where((q) => q.whereNull('last_success_at').orWhere('last_success_at', '<', new Date(finishedAt.getTime() - 1_000)).orWhereNotNull('failing_since'))
+        .update({ last_success_at: finishedAt, failing_since: null });
       return { disabled: false };
     }
     await trx('webhook_endpoints').where({ id: delivery.endpoint_id }).whereNull('failing_since').update({ failing_since: finishedAt });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Knex } from 'knex';
 import { OUTBOX_CHANNEL } from '../db/outbox-reads.js';
 import { claimDueDeliveries, nextDeliveryDueAt, releaseDelivery, type ClaimedDelivery } from '../db/webhook-deliveries.js';
@@ -58,10 +59,13 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   };
   const inFlight = new Map<string, Promise<void>>();
   const abort = new AbortController();
+  // Every attempt in flight listens for the stop.
+  setMaxListeners(0, abort.signal);
   let running = true;
   let timer: NodeJS.Timeout | undefined;
   let draining: Promise<void> | undefined;
   let wokenMeanwhile = false;
+  let eventsMayWait = true;
 
   function launch(delivery: ClaimedDelivery): void {
     const attempt = attemptDelivery(delivery, deliveryDeps, abort.signal)
@@ -69,7 +73,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       .catch((err: unknown) => logger.error({ err, delivery_id: delivery.id }, 'could not record a webhook attempt; the claim will run out and the delivery be tried again'))
       .finally(() => {
         inFlight.delete(delivery.id);
-        wake();
+        claimSoon();
       });
     inFlight.set(delivery.id, attempt);
   }
@@ -77,7 +81,11 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   async function drain(): Promise<void> {
     while (running) {
       const now = new Date(clock.now());
-      const fanned = await fanOutBatch(knex, { now, limit: FAN_OUT_BATCH });
+      // New events come with a wake-up from the bus (or the poll); an attempt ending brings none.
+      const fanOut = eventsMayWait;
+      eventsMayWait = false;
+      const fanned = fanOut ? await fanOutBatch(knex, { now, limit: FAN_OUT_BATCH }) : 0;
+      if (fanned === FAN_OUT_BATCH) eventsMayWait = true;
       const room = config.WEBHOOK_WORKER_CONCURRENCY - inFlight.size;
       const claimed = room > 0 && running ? await claimDueDeliveries(knex, { now, leaseMs, limit: room }) : [];
       for (const delivery of claimed) launch(delivery);
@@ -99,7 +107,14 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     timer.unref();
   }
 
+  /** Something may have been written: fan out, then claim. */
   function wake(): void {
+    eventsMayWait = true;
+    claimSoon();
+  }
+
+  /** Claim what is due (an attempt ended, freeing room). */
+  function claimSoon(): void {
     if (!running) return;
     if (draining) {
       wokenMeanwhile = true;
@@ -113,7 +128,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
         draining = undefined;
         if (wokenMeanwhile) {
           wokenMeanwhile = false;
-          wake();
+          claimSoon();
         }
       });
   }

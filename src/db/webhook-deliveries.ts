@@ -83,7 +83,7 @@ export async function claimDueDeliveries(knex: Knex, options: { now: Date; lease
     `with endpoints as (
        select e.id, e.max_concurrency from webhook_endpoints e
        where e.enabled and exists (select 1 from webhook_deliveries d where d.endpoint_id = e.id and ${CLAIMABLE})
-       for update skip locked),
+       for no key update skip locked),
      in_flight as (
        select f.endpoint_id, count(*) as n from webhook_deliveries f join endpoints e on e.id = f.endpoint_id
        where f.status = 'pending' and f.locked_until > :now group by f.endpoint_id),

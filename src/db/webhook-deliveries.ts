@@ -59,8 +59,11 @@ export async function enabledEndpointsOf(trx: Knex.Transaction, organizationIds:
 }
 
 export async function insertDeliveries(trx: Knex.Transaction, rows: (NewDelivery & { next_attempt_at: Date })[]): Promise<void> {
-  if (rows.length === 0) return;
-  await trx('webhook_deliveries').insert(rows.map((row) => ({ ...row, payload: jsonb(trx, row.payload) }))).onConflict(['endpoint_id', 'event_id']).ignore();
+  // In chunks: a statement takes at most 65535 parameters (eight a row).
+  for (let start = 0; start < rows.length; start += 1_000) {
+    const chunk = rows.slice(start, start + 1_000).map((row) => ({ ...row, payload: jsonb(trx, row.payload) }));
+    await trx('webhook_deliveries').insert(chunk).onConflict(['endpoint_id', 'event_id']).ignore();
+  }
 }
 
 export async function markDispatched(trx: Knex.Transaction, eventIds: string[], at: Date): Promise<void> {

@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream';
 import type { EventEnvelope } from '../../contract/events.js';
-import type { OutboxRow } from '../../db/outbox-reads.js';
 
 /** A comment line keeps proxies and browsers from timing the stream out. */
 export const HEARTBEAT_MS = 15_000;
@@ -13,20 +12,6 @@ export const EVENT_STREAM_HEADERS = {
   // nginx and similar proxies would otherwise buffer the stream.
   'x-accel-buffering': 'no',
 } as const;
-
-/** The outbox row as a webhook or stream receives it (DESIGN.md "Webhooks" envelope). */
-export function envelopeOf(row: OutboxRow): EventEnvelope {
-  return {
-    id: row.id,
-    type: row.type,
-    timestamp: row.created_at.toISOString(),
-    organization_id: row.organization_id,
-    actor: { type: row.actor_type as EventEnvelope['actor']['type'], id: row.actor_id },
-    data: row.data,
-    ...(row.changes ? { changes: row.changes } : {}),
-    ...(row.seq !== null ? { sequence: row.seq } : {}),
-  };
-}
 
 /**
  * One Server-Sent Events response: `event:` is the type, `id:` the resume point, `data:` the

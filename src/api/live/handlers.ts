@@ -4,8 +4,9 @@ import { needsParticipation } from '../../contract/permission.js';
 import { readConversationEvents, readOrganizationEvents, type OutboxRow } from '../../db/outbox-reads.js';
 import { callerOf, implement } from '../handler.js';
 import { notFound } from '../shared/not-found.js';
+import { envelopeOf } from '../../domain/event-envelope.js';
 import { takesPart } from '../shared/participation.js';
-import { EVENT_STREAM_HEADERS, EventStream, envelopeOf, resumePoint } from './event-stream.js';
+import { EVENT_STREAM_HEADERS, EventStream, resumePoint } from './event-stream.js';
 
 const REPLAY_BATCH = 500;
 /** Positions remembered per `/events` stream to send each event once. */

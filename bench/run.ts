@@ -16,19 +16,21 @@
  * BENCH_NODE_ARGS (extra node options for the Gatehouse processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
  * BENCH_COMPARE_DIR (another checkout of Gatehouse, e.g. the previous commit via `git archive`:
  * its gateway runs too, in the same run, as "Gatehouse (compare), JWT/API key").
+ * After the table, the chat benchmark (bench/chat.ts, its own Gatehouse and settings) runs
+ * unless BENCH_ONLY leaves out "chat".
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import pg from 'pg';
 import { createDatabase } from '../src/db/knex.js';
 import { migrateLatest } from '../src/db/migrate.js';
 import { insertMembership, insertOrganization, insertUser } from '../src/db/accounts.js';
 import { issueApiKey } from '../src/db/api-keys.js';
 import { loadSecrets } from '../src/shared/secrets.js';
 import { freePort } from '../test/helpers/net.js';
+import { scratchDatabase, startRedis, stop, waitForHttp } from './support.js';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -73,31 +75,6 @@ function forkBuilt(script: string, args: string[], env: NodeJS.ProcessEnv = {}):
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }
 
@@ -189,46 +166,6 @@ function measure(name: string, url: string, pid: number, headers: string[], roun
   return sample;
 }
 
-async function startRedis(): Promise<{ url: string; stop(): void }> {
-  if (process.env.BENCH_REDIS_URL) return { url: process.env.BENCH_REDIS_URL, stop() {} };
-  const port = await freePort();
-  const pidfile = path.join(work, 'redis.pid');
-  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', work]);
-  for (let i = 0; i < 50 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 50));
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop() {
-      try {
-        process.kill(Number(readFileSync(pidfile, 'utf8').trim()), 'SIGTERM');
-      } catch {
-        // gone
-      }
-    },
-  };
-}
-
-async function scratchDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
-  const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (!base) return { url: undefined, async drop() {} };
-  const name = `gatehouse_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
-      await client.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const keys = await generateKeyPair('ES256', { extractable: true });
   const jwksFile = path.join(work, 'jwks.json');
@@ -240,7 +177,7 @@ async function main(): Promise<void> {
   const stub = await forkBuilt('stub-upstream.ts', [String(stubPort)], { BENCH_JWKS: jwksFile });
 
   // Storage for Gatehouse: a user, an organization, an API key, all real rows.
-  const redis = await startRedis();
+  const redis = await startRedis(work);
   const scratch = await scratchDatabase();
   const dataDir = path.join(work, 'data');
   const db = scratch.url ? createDatabase({ url: scratch.url }) : createDatabase({ dataDir });
@@ -360,6 +297,8 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
   await scratch.drop();
 
   printTable(samples, notes);
+  // Issue 10: messages through the gateway and live delivery, in its own Gatehouse (bench/chat.ts).
+  if (wanted('chat')) execFileSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'chat.ts')], { stdio: 'inherit' });
   console.log(`\n${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, wrk -t${threads} -c${connections} -d${duration}s, ${rounds} round(s), medians, GET ${benchPath}, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 }
 

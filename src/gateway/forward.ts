@@ -17,7 +17,8 @@ export interface Upstream {
   readonly pool: Pool;
 }
 
-export function createUpstream(name: Upstream['name'], origin: string, options: { connections: number; connectTimeoutMs: number; responseTimeoutMs: number }): Upstream {
+/** `connections: null` leaves the pool unbounded (live streams, one connection each). */
+export function createUpstream(name: Upstream['name'], origin: string, options: { connections: number | null; connectTimeoutMs: number; responseTimeoutMs: number }): Upstream {
   const pool = new Pool(origin, {
     connections: options.connections,
     connect: { timeout: options.connectTimeoutMs },

@@ -98,7 +98,8 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
 
   function toApi(exchange: Exchange, prepared: PreparedRequest, { headers }: RateLimitOutcome): void {
     exchange.prepared = prepared;
-    proxy(exchange, upstreams.api, exchange.corsHeaders ? { ...headers, ...exchange.corsHeaders } : headers, prepared.match.operation.bodyLimit);
+    const upstream = prepared.match.operation.stream === true ? upstreams.apiStreams : upstreams.api;
+    proxy(exchange, upstream, exchange.corsHeaders ? { ...headers, ...exchange.corsHeaders } : headers, prepared.match.operation.bodyLimit);
   }
 
   /** Step 4, then 5: an API request from a browser, or its preflight. */

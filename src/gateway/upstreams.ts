@@ -23,8 +23,13 @@ export function createUpstreams(urls: { auth: string; api: string }, config: Con
   };
   const api = createUpstream('api', urls.api, options);
   const auth = createUpstream('auth', urls.auth, options);
+  // A live stream holds its upstream connection for as long as it is open: in the bounded pool,
+  // GATEWAY_UPSTREAM_CONNECTIONS open streams would leave every other API request (and the next
+  // stream) queued behind them. Streams get a pool of their own, one connection each.
+  const apiStreams = createUpstream('api', urls.api, { ...options, connections: null });
   return {
     api,
+    apiStreams,
     auth,
     requestHeaders(
       req: http.IncomingMessage,
@@ -44,7 +49,7 @@ export function createUpstreams(urls: { auth: string; api: string }, config: Con
       return upstreamRequestHeaders(req.headers, set, upstream.name === 'api');
     },
     async close() {
-      await Promise.all([api.pool.destroy(), auth.pool.destroy()]);
+      await Promise.all([api.pool.destroy(), apiStreams.pool.destroy(), auth.pool.destroy()]);
     },
   };
 }

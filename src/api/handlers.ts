@@ -15,6 +15,7 @@ import { messageHandlers } from './messages/handlers.js';
 import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
+import { availabilityHandlers, statisticsHandlers } from './statistics/handlers.js';
 import { tagHandlers } from './tags/handlers.js';
 import { userHandlers } from './users/handlers.js';
 import { visitorHandlers } from './visitors/handlers.js';
@@ -44,6 +45,8 @@ const groups: readonly (readonly Binding[])[] = [
   conversationHandlers,
   tagHandlers,
   messageHandlers,
+  statisticsHandlers,
+  availabilityHandlers,
 ];
 
 /**

@@ -16,6 +16,7 @@ import { memberOperations } from './operations/members.js';
 import { organizationGroupOperations } from './operations/organization-groups.js';
 import { organizationOperations } from './operations/organizations.js';
 import { serviceOperations } from './operations/services.js';
+import { availabilityOperations, statisticsOperations } from './operations/statistics.js';
 import { userOperations } from './operations/users.js';
 import { createRouteTable } from './routes.js';
 
@@ -62,6 +63,8 @@ export const operations: readonly Operation[] = Object.freeze([
   ...Object.values(tagOperations),
   ...Object.values(messageOperations),
   ...Object.values(eventStreamOperations),
+  ...Object.values(statisticsOperations),
+  ...Object.values(availabilityOperations),
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

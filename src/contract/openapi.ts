@@ -27,6 +27,7 @@ const guideTitles: Record<(typeof GUIDES)[number], string> = {
   'oauth-apps.md': 'OAuth apps',
   'calling-the-api.md': 'Calling the API',
   'chat.md': 'Chat: widgets, visitors, conversations and messages',
+  'statistics.md': 'Statistics',
   'gateway.md': 'The gateway',
   'operating.md': 'Operating Gatehouse',
   'configuration.md': 'Configuration reference',

@@ -29,8 +29,9 @@ export const TAGS: Readonly<Record<string, TagInfo>> = {
   visitors: { singular: 'visitor', description: 'Website visitors and their context (geolocation is never stored).', guide: 'chat.md' },
   conversations: { singular: 'conversation', description: 'Conversations (chats) between visitors, agents and bots; their tags, ratings and live events.', guide: 'chat.md' },
   messages: { singular: 'message', description: 'Messages with rich content: text, images, quick replies, buttons, cards, carousels, drop-downs and web views.', guide: 'chat.md' },
+  statistics: { singular: 'statistic', description: 'Live and historical chat statistics, and the agents\' availability they count.', guide: 'statistics.md' },
   audit: { singular: 'audit event', description: 'Who changed what, when: every create, update and delete.', guide: 'security.md' },
 };
 
 /** The guides /docs links to, served from docs/ as Markdown. */
-export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'chat.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;
+export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'chat.md', 'statistics.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;

@@ -57,22 +57,22 @@ const durationColumns = (name: string, value: string) => `count(${value}) as ${n
 /**
  * A reply is the first agent or bot message after one or more visitor messages; its time runs
  * from the first of those. Numbering each message by how many responses precede it puts every
- * unanswered run of visitor messages in one group with the response that ends it.
+ * unanswered run of visitor messages in one group with the response that ends it. Per
+ * conversation (a lateral join), so each timeline comes in order from the index with no sort.
  */
 function conversationStatement(period: Period): Sql {
   const sql = new Sql().add('with scope as (');
   conversationScope(sql, period);
-  sql.add(`), rated as (
-    select distinct on (r.conversation_id) r.conversation_id, r.score from conversation_ratings r join scope s on s.id = r.conversation_id
-    order by r.conversation_id, r.rated_at desc, r.id desc
-  ), runs as (
-    select m.conversation_id, m.author_type, m.created_at, count(*) filter (where m.author_type <> 'visitor')
-      over (partition by m.conversation_id order by m.seq rows between unbounded preceding and 1 preceding) as run
-    from messages m join scope s on s.id = m.conversation_id where m.author_type <> 'system'
-  ), replies as (
-    select conversation_id, extract(epoch from min(created_at) filter (where author_type <> 'visitor') - min(created_at) filter (where author_type = 'visitor')) as seconds
-    from runs group by conversation_id, run
-    having count(*) filter (where author_type = 'visitor') > 0 and count(*) filter (where author_type <> 'visitor') > 0
+  sql.add(`), replies as (
+    select s.id as conversation_id, p.seconds from scope s cross join lateral (
+      select extract(epoch from min(created_at) filter (where author_type <> 'visitor') - min(created_at) filter (where author_type = 'visitor')) as seconds
+      from (
+        select m.author_type, m.created_at, count(*) filter (where m.author_type <> 'visitor')
+          over (order by m.seq rows between unbounded preceding and 1 preceding) as run
+        from messages m where m.conversation_id = s.id and m.author_type <> 'system'
+      ) timeline group by run
+      having count(*) filter (where author_type = 'visitor') > 0 and count(*) filter (where author_type <> 'visitor') > 0
+    ) p
   ), chats as (
     select s.current, s.bucket, grouping(s.bucket) as total, count(*) as chats,
       count(*) filter (where s.ended_at is not null) as ended,
@@ -82,7 +82,9 @@ function conversationStatement(period: Period): Sql {
       ${durationColumns('frt', 'extract(epoch from s.first_response_at - s.started_at)')},
       ${durationColumns('dur', 'extract(epoch from s.ended_at - s.started_at)')},
       count(r.score) as rated, avg(r.score) as score_avg
-    from scope s left join rated r on r.conversation_id = s.id
+    from scope s left join lateral (
+      select r.score from conversation_ratings r where r.conversation_id = s.id order by r.rated_at desc, r.id desc limit 1
+    ) r on true
     group by grouping sets ((s.current), (s.current, s.bucket))
   ), reply_times as (
     select s.current, s.bucket, grouping(s.bucket) as total, ${durationColumns('reply', 'p.seconds')}

@@ -16,6 +16,7 @@ import { organizationGroupHandlers } from './organization-groups/handlers.js';
 import { organizationHandlers } from './organizations/handlers.js';
 import { participantHandlers } from './participants/handlers.js';
 import { serviceHandlers } from './services/handlers.js';
+import { availabilityHandlers, statisticsHandlers } from './statistics/handlers.js';
 import { tagHandlers } from './tags/handlers.js';
 import { ticketHandlers, ticketMessageHandlers, ticketStatusHandlers } from './tickets/handlers.js';
 import { userHandlers } from './users/handlers.js';
@@ -53,6 +54,8 @@ const groups: readonly (readonly Binding[])[] = [
   ticketMessageHandlers,
   webhookHandlers,
   webhookDeliveryHandlers,
+  statisticsHandlers,
+  availabilityHandlers,
 ];
 
 /**

@@ -15,6 +15,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
   'organizationGroups.create': { name: 'Billing', description: 'Invoices, refunds and payment questions' },
   'organizationGroups.update': { description: 'Invoices and refunds' },
   'users.updateMe': { name: 'Ann Smith' },
+  'users.updateAvailability': { availability: 'online' },
   'users.create': { email: 'freddy-bot@acme.example', name: 'Freddy', role: 'bot', is_bot: true },
   'users.update': { role: 'agent' },
   'members.update': { role: 'agent', group_ids: [GROUP_ID] },

@@ -18,6 +18,7 @@ import { organizationOperations } from './operations/organizations.js';
 import { participantOperations } from './operations/participants.js';
 import { serviceOperations } from './operations/services.js';
 import { ticketMessageOperations, ticketOperations, ticketStatusOperations } from './operations/tickets.js';
+import { availabilityOperations, statisticsOperations } from './operations/statistics.js';
 import { userOperations } from './operations/users.js';
 import { webhookDeliveryOperations, webhookOperations } from './operations/webhooks.js';
 import { createRouteTable } from './routes.js';
@@ -71,6 +72,8 @@ export const operations: readonly Operation[] = Object.freeze([
   ...Object.values(ticketMessageOperations),
   ...Object.values(webhookOperations),
   ...Object.values(webhookDeliveryOperations),
+  ...Object.values(statisticsOperations),
+  ...Object.values(availabilityOperations),
 ]);
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]));

@@ -29,6 +29,7 @@ const guideTitles: Record<(typeof GUIDES)[number], string> = {
   'chat.md': 'Chat: widgets, visitors, conversations and messages',
   'helpdesk.md': 'Helpdesk: tickets from creation to closed',
   'webhooks.md': 'Webhooks: endpoints, signed deliveries, the delivery log',
+  'statistics.md': 'Statistics',
   'gateway.md': 'The gateway',
   'operating.md': 'Operating Gatehouse',
   'configuration.md': 'Configuration reference',

@@ -31,8 +31,9 @@ export const TAGS: Readonly<Record<string, TagInfo>> = {
   messages: { singular: 'message', description: 'Messages with rich content: text, images, quick replies, buttons, cards, carousels, drop-downs and web views.', guide: 'chat.md' },
   tickets: { singular: 'ticket', description: 'Helpdesk tickets: numbered per organization, a status with rules, public replies and internal notes, a history of every change.', guide: 'helpdesk.md' },
   webhooks: { singular: 'webhook', description: 'Webhook endpoints: signed deliveries of events, their log, replays and test events.', guide: 'webhooks.md' },
+  statistics: { singular: 'statistic', description: 'Live and historical chat statistics, and the agents\' availability they count.', guide: 'statistics.md' },
   audit: { singular: 'audit event', description: 'Who changed what, when: every create, update and delete.', guide: 'security.md' },
 };
 
 /** The guides /docs links to, served from docs/ as Markdown. */
-export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'chat.md', 'helpdesk.md', 'webhooks.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;
+export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'chat.md', 'helpdesk.md', 'webhooks.md', 'statistics.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The suite runs once on the embedded defaults (PGlite, in-process bus and limits) and, when
@@ -6,10 +7,14 @@ import { defineConfig } from 'vitest/config';
 // them), so they run only in the postgres project, where those binaries are known to exist;
 // `*.embedded.test.ts` files test the embedded defaults themselves and run only there.
 const realBackends = Boolean(process.env.TEST_DATABASE_URL);
+// Test files mostly wait (on sockets, child processes, Chromium, Postgres), so more files run at
+// once than there are cores; vitest's default (cores - 1) ran the suite one file at a time on 2.
+const workers = Number(process.env.GATEHOUSE_TEST_WORKERS) || Math.max(3, availableParallelism() + 1);
 
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
+    maxWorkers: workers,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],

@@ -1,3 +1,4 @@
+import { asDatabaseUnavailable } from '../db/errors.js';
 import Koa from 'koa';
 import { operations, routes } from '../contract/index.js';
 import type { Component, Runtime } from '../shared/runtime.js';
@@ -27,7 +28,7 @@ export function createApiComponent(runtime: Runtime): Component {
   app.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') runtime.logger.error({ err }, 'api response failed');
   });
-  app.use(requestContext({ logger: runtime.logger.child({ component: 'api' }) }));
+  app.use(requestContext({ logger: runtime.logger.child({ component: 'api' }), translate: asDatabaseUnavailable }));
   app.use(serveDocs({ operations, publicUrl: runtime.config.PUBLIC_URL }));
   app.use(resolveOperation(routes));
   app.use(verifyAssertion(

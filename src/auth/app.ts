@@ -1,3 +1,4 @@
+import { asDatabaseUnavailable } from '../db/errors.js';
 import Koa from 'koa';
 import type { Component, Runtime } from '../shared/runtime.js';
 import { healthBody } from '../shared/health.js';
@@ -43,7 +44,7 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
   });
   const account = accountRouter({ knex, clock: runtime.clock, provider: providers.current, csrf, publicUrl: config.PUBLIC_URL, revocation, sections: extensions.accountSections });
 
-  app.use(requestContext({ logger: services.log }));
+  app.use(requestContext({ logger: services.log, translate: asDatabaseUnavailable }));
   app.use(async (ctx, next) => {
     if (ctx.method === 'GET' && ctx.path === '/health') {
       ctx.body = healthBody(runtime.clock.now());

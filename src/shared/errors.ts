@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'service_unavailable'
+  | 'database_unavailable'
   | 'server_error';
 
 /** The status each code answers with unless an error says otherwise; the OpenAPI document lists these codes. */
@@ -53,6 +54,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   upstream_unavailable: 502,
   upstream_timeout: 504,
   service_unavailable: 503,
+  database_unavailable: 503,
   server_error: 500,
 };
 

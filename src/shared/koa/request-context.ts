@@ -15,6 +15,8 @@ export interface RequestContextOptions {
   logger: Logger;
   /** Log a line per request (the gateway does; internal listeners leave it to the gateway). */
   accessLog?: boolean;
+  /** Turns a library's error the client should hear about (a database outage) into an AppError. */
+  translate?: (err: unknown) => unknown;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface RequestContextOptions {
  * with the request id.
  */
 export function requestContext(options: RequestContextOptions): Middleware {
-  const { logger, accessLog = false } = options;
+  const { logger, accessLog = false, translate = (err: unknown) => err } = options;
   return async function requestContextMiddleware(ctx, next) {
     const requestId = pickRequestId(ctx.get(REQUEST_ID_HEADER) || undefined);
     const started = process.hrtime.bigint();
@@ -35,7 +37,7 @@ export function requestContext(options: RequestContextOptions): Middleware {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) respond(ctx, errorResponse(new AppError('not_found', 'No such route.'), requestId), requestId);
     } catch (err) {
-      const response = errorResponse(err, requestId);
+      const response = errorResponse(translate(err), requestId);
       if (response.status >= 500) ctx.state.log.error({ err }, 'request failed');
       respond(ctx, response, requestId);
     } finally {

@@ -4,6 +4,7 @@ import { MAIL_CHANNEL } from '../domain/mails.js';
 import type { EventBus } from '../shared/bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Config } from '../shared/config/index.js';
+import { startDrainLoop } from '../shared/drain-loop.js';
 import type { Logger } from '../shared/logger.js';
 import { describeError, isPermanent, type MailTransport } from './transport.js';
 
@@ -40,9 +41,6 @@ export function startMailSender(deps: {
   const { knex, clock, logger, transport, config } = deps;
   const leaseMs = config.MAIL_TIMEOUT_MS * 10;
   let running = true;
-  let timer: NodeJS.Timeout | undefined;
-  let draining: Promise<void> | undefined;
-  let wokenMeanwhile = false;
 
   async function deliver(mail: MailRow): Promise<void> {
     const startedAt = new Date(clock.now());
@@ -70,38 +68,11 @@ export function startMailSender(deps: {
     }
   }
 
-  async function schedule(): Promise<void> {
-    let delay = config.MAIL_POLL_INTERVAL_MS;
-    try {
-      const due = await nextDueAt(knex);
-      if (due) delay = Math.min(delay, Math.max(0, due.getTime() - clock.now()));
-    } catch (err) {
-      logger.warn({ err }, 'could not read when the next mail is due');
-    }
-    if (!running) return;
-    clearTimeout(timer);
-    timer = setTimeout(wake, delay);
-    timer.unref();
-  }
-
-  function wake(): void {
-    if (!running) return;
-    if (draining) {
-      wokenMeanwhile = true;
-      return;
-    }
-    clearTimeout(timer);
-    draining = drain()
-      .catch((err: unknown) => logger.warn({ err }, 'could not claim mails; trying again later'))
-      .then(() => (wokenMeanwhile ? undefined : schedule()))
-      .finally(() => {
-        draining = undefined;
-        if (wokenMeanwhile) {
-          wokenMeanwhile = false;
-          wake();
-        }
-      });
-  }
+  const loop = startDrainLoop({
+    drain, nextDueAt: () => nextDueAt(knex), pollMs: config.MAIL_POLL_INTERVAL_MS, clock, logger,
+    messages: { drainFailed: 'could not claim mails; trying again later', nextDueFailed: 'could not read when the next mail is due' },
+  });
+  const wake = (): void => loop.kick();
 
   const unsubscribe = deps.bus.subscribe(MAIL_CHANNEL, wake);
   wake();
@@ -111,8 +82,7 @@ export function startMailSender(deps: {
     async stop() {
       running = false;
       unsubscribe();
-      clearTimeout(timer);
-      await draining;
+      await loop.stop();
       transport.close();
     },
   };

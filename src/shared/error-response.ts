@@ -68,8 +68,10 @@ export function writeErrorToSocket(socket: Duplex, response: ErrorResponse, requ
  * envelope too, rather than Node's bare status line with no body.
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-  // Bytes already written belong to an answer under way (or given), as in Node's own handler.
-  if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+  // An answer whose head is already out cannot be followed by another (Node's own handler checks
+  // the same internal field); an answer given with `connection: close` has ended the socket.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
     socket.destroy();
     return;
   }

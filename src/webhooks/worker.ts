@@ -5,6 +5,7 @@ import { claimDueDeliveries, nextDeliveryDueAt, releaseDelivery, type ClaimedDel
 import type { EventBus } from '../shared/bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Config } from '../shared/config/index.js';
+import { startDrainLoop } from '../shared/drain-loop.js';
 import type { Logger } from '../shared/logger.js';
 import type { Registry } from '../shared/metrics.js';
 import type { Component, Runtime } from '../shared/runtime.js';
@@ -62,9 +63,6 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   // Every attempt in flight listens for the stop.
   setMaxListeners(0, abort.signal);
   let running = true;
-  let timer: NodeJS.Timeout | undefined;
-  let draining: Promise<void> | undefined;
-  let wokenMeanwhile = false;
   let eventsMayWait = true;
 
   function launch(delivery: ClaimedDelivery): void {
@@ -93,19 +91,10 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     }
   }
 
-  async function schedule(): Promise<void> {
-    let delay = config.WEBHOOK_POLL_INTERVAL_MS;
-    try {
-      const due = await nextDeliveryDueAt(knex, new Date(clock.now()));
-      if (due) delay = Math.min(delay, Math.max(MIN_DELAY_MS, due.getTime() - clock.now()));
-    } catch (err) {
-      logger.warn({ err }, 'could not read when the next webhook delivery is due');
-    }
-    if (!running) return;
-    clearTimeout(timer);
-    timer = setTimeout(wake, delay);
-    timer.unref();
-  }
+  const loop = startDrainLoop({
+    drain, nextDueAt: () => nextDeliveryDueAt(knex, new Date(clock.now())), pollMs: config.WEBHOOK_POLL_INTERVAL_MS, minDelayMs: MIN_DELAY_MS, clock, logger,
+    messages: { drainFailed: 'could not fan out or claim webhook deliveries; trying again later', nextDueFailed: 'could not read when the next webhook delivery is due' },
+  });
 
   /** Something may have been written: fan out, then claim. */
   function wake(): void {
@@ -115,22 +104,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
 
   /** Claim what is due (an attempt ended, freeing room). */
   function claimSoon(): void {
-    if (!running) return;
-    if (draining) {
-      wokenMeanwhile = true;
-      return;
-    }
-    clearTimeout(timer);
-    draining = drain()
-      .catch((err: unknown) => logger.warn({ err }, 'could not fan out or claim webhook deliveries; trying again later'))
-      .then(() => (wokenMeanwhile ? undefined : schedule()))
-      .finally(() => {
-        draining = undefined;
-        if (wokenMeanwhile) {
-          wokenMeanwhile = false;
-          claimSoon();
-        }
-      });
+    loop.kick();
   }
 
   const unsubscribe = deps.bus.subscribe(OUTBOX_CHANNEL, wake);
@@ -140,8 +114,8 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   return {
     wake,
     async settled() {
-      while (draining || inFlight.size > 0) {
-        await draining;
+      while (loop.current() || inFlight.size > 0) {
+        await loop.current();
         await Promise.all(inFlight.values());
       }
     },
@@ -149,8 +123,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       running = false;
       unsubscribe();
       unsubscribeReconnect();
-      clearTimeout(timer);
-      await draining;
+      await loop.stop();
       const finished = Promise.all(inFlight.values()).then(() => true);
       const bounded = new Promise<false>((resolve) => setTimeout(() => resolve(false), config.SHUTDOWN_TIMEOUT_MS).unref());
       if (!(await Promise.race([finished, bounded]))) {

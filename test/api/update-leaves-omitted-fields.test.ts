@@ -305,6 +305,17 @@ const fixtures: Record<string, UpdateFixture> = {
     },
     changes: (_tenant, { groups }) => ({ name: `Migration ${unique()}`, description: 'Moving in', group_id: groups[1], active: true }),
   },
+  'users.updateAvailability': {
+    // The caller's own presence, read back as its member row.
+    async create(api, tenant) {
+      const admin = tenant.identity('admin');
+      const user = await created(api, admin, '/v2/users', { email: `present-${unique()}@example.test`, name: 'Paula Present', role: 'bot' });
+      await patched(api, admin, `/v2/members/${String(user.id)}`, { group_ids: [extra.groups[0]] });
+      return { path: '/v2/users/me/availability', fetch: `/v2/members/${String(user.id)}`, as: tenant.identity('bot', { sub: String(user.id) }) };
+    },
+    changes: () => ({ availability: 'online' }),
+    derived: { availability: ['last_seen_at'] },
+  },
   'users.updateMe': {
     async create(api, tenant) {
       const admin = tenant.identity('admin');

@@ -24,6 +24,8 @@ export function presentMember(row: MemberRow) {
     role: row.role,
     status: statusOf(row),
     group_ids: row.group_ids,
+    availability: row.availability,
+    last_seen_at: row.last_seen_at?.toISOString() ?? null,
     joined_at: row.joined_at.toISOString(),
     updated_at: row.membership_updated_at.toISOString(),
   };

@@ -15,6 +15,8 @@ export interface MemberRow {
   role: Role;
   disabled_at: Date | null;
   group_ids: string[];
+  availability: 'online' | 'away' | 'offline';
+  last_seen_at: Date | null;
   joined_at: Date;
   membership_updated_at: Date;
   created_at: Date;
@@ -26,7 +28,7 @@ function selectMembers(knex: Knex, organizationId: string): Knex.QueryBuilder {
     .join('users as u', 'u.id', 'm.user_id')
     .where('m.organization_id', organizationId)
     .select(
-      'u.id', 'm.organization_id', 'u.email', 'u.name', 'u.is_bot', 'u.email_verified_at', 'm.role', 'm.disabled_at',
+      'u.id', 'm.organization_id', 'u.email', 'u.name', 'u.is_bot', 'u.email_verified_at', 'm.role', 'm.disabled_at', 'm.availability', 'm.last_seen_at',
       'm.created_at as joined_at', 'm.updated_at as membership_updated_at', 'u.created_at', 'u.updated_at',
       knex.raw(
         `coalesce((select json_agg(gm.group_id order by gm.group_id) from organization_group_members gm

@@ -5,6 +5,9 @@ import { memberStatus } from './users.js';
 
 // Seed 000 "property members": memberships of the organization, filtered by role, group, status.
 // Members join through invitations (invitations.create); `{id}` is the member's user id.
+/** An agent's presence (`PATCH /users/me/availability`); online counts only while recently seen. */
+export const AVAILABILITIES = ['online', 'away', 'offline'] as const;
+
 export const member = z.object({
   user_id: id,
   organization_id: id,
@@ -13,6 +16,9 @@ export const member = z.object({
   role,
   status: memberStatus,
   group_ids: z.array(id),
+  availability: z.enum(AVAILABILITIES),
+  /** The last availability call (the agent console's heartbeat). */
+  last_seen_at: timestamp.nullable(),
   joined_at: timestamp,
   updated_at: timestamp,
 });

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineOperation } from '../define.js';
 import { id, timestamp } from '../schemas.js';
+import { AVAILABILITIES, member } from './members.js';
+
+export { AVAILABILITIES };
 
 // Statistics (seed 002 `/statistics/current`, seed 000 "chat statistics filtered by agent, tag,
 // department, date"; DESIGN.md "Statistics"): agents and up, read only. Computed in SQL from the
@@ -68,7 +71,6 @@ const liveCounts = {
   longest_wait_s: z.number().int().nullable(),
 };
 
-export const AVAILABILITIES = ['online', 'away', 'offline'] as const;
 
 export const currentStatistics = z.object({
   ...liveCounts,
@@ -130,6 +132,6 @@ export const availabilityOperations = {
     name: 'users.updateAvailability', method: 'PATCH', path: '/users/me/availability', role: 'agent', tag: 'statistics',
     description: 'Set the caller\'s availability in the organization. An agent counts as online while `online` and seen within the last few minutes: the agent console sends this again as a heartbeat.',
     body: z.strictObject({ availability: z.enum(AVAILABILITIES, { error: `must be one of ${AVAILABILITIES.join(', ')}` }) }),
-    response: z.object({ user_id: id, availability: z.enum(AVAILABILITIES), last_seen_at: timestamp }),
+    response: member,
   }),
 };

@@ -32,11 +32,13 @@ describe('webhook worker inside gatehouse start --role all', () => {
     const [delivery] = await receiver.waitFor(1);
     expect(verify(hook.secret, delivery!)).toMatchObject({ type: 'ticket.created', organization_id: organization.id, data: { id: 'ticket-1' } });
 
-    // The attempt is recorded just after the answer: read /metrics until it shows (no fixed wait).
+    // The attempt is recorded just after the answer, and the queue gauges read the database at most
+    // every 100 ms: read /metrics until both show it (polled, no fixed wait).
     let metrics = '';
-    for (let read = 0; read < 100 && !metrics.includes('webhook_delivery_attempts_total{outcome="delivered"} 1'); read++) {
+    await expect.poll(async () => {
       metrics = await (await fetch(`${gatehouse.url}/metrics`)).text();
-    }
+      return metrics.includes('webhook_delivery_attempts_total{outcome="delivered"} 1') && /^webhook_queue_depth 0$/m.test(metrics);
+    }, { timeout: 5_000, interval: 50 }).toBe(true);
     expect(metrics).toContain('webhook_delivery_attempts_total{outcome="delivered"} 1');
     expect(metrics).toContain('webhook_delivery_latency_seconds_count 1');
     expect(metrics).toContain('webhook_attempt_duration_seconds_count 1');

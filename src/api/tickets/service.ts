@@ -20,17 +20,10 @@ type UpdateBody = z.output<typeof ticketOperations.update.body>;
 const SUBJECT_MAX = 200;
 
 /** The columns of a new ticket, references already checked. */
-export interface NewTicket {
-  subject: string;
-  priority: TicketRow['priority'];
-  requester_contact_id: string | null;
-  requester_visitor_id: string | null;
-  assignee_id: string | null;
-  group_id: string | null;
-  source_conversation_id: string | null;
-  follow_up_of: string | null;
-  tagIds: readonly string[];
-}
+export type NewTicket = Pick<
+  TicketRow,
+  'subject' | 'priority' | 'requester_contact_id' | 'requester_visitor_id' | 'assignee_id' | 'group_id' | 'source_conversation_id' | 'follow_up_of'
+> & { tagIds: readonly string[] };
 
 export interface FirstMessage {
   text: string;

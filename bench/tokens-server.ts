@@ -66,3 +66,5 @@ process.on('message', (message: { id: number; op: string; n?: number }) => {
   if (message.op === 'stats') reply(serverStats(queries));
   else if (message.op === 'codes') void mintCodes(message.n ?? 0).then(reply);
 });
+// A normal exit on SIGTERM, so `--cpu-prof` (BENCH_NODE_ARGS) writes its profile.
+process.on('SIGTERM', () => process.exit(0));

@@ -23,7 +23,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/helpers/net.js';
-import { scratchDatabase, startRedis, stop } from './support.js';
+import { runBench, scratchDatabase, startRedis, stop } from './support.js';
 import { ask, type ServerFixtures, type ServerStats } from './token-fixtures.js';
 import { tokenCases, type Target, type TokenCase } from './token-cases.js';
 import { drive, type Drive } from './token-load.js';
@@ -145,12 +145,7 @@ async function main(): Promise<void> {
   console.log(`\n${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${rounds} round(s) × ${duration} s, ${connections} in flight, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    for (const child of children) await stop(child);
-    rmSync(work, { recursive: true, force: true });
-  });
+runBench(main, async () => {
+  for (const child of children) await stop(child);
+  rmSync(work, { recursive: true, force: true });
+});

@@ -18,7 +18,7 @@ export interface ProviderConfigDeps {
   config: Config;
   knex: Knex;
   clock: Clock;
-  /** The client and membership reads of every grant (cached: auth/cache/grant-lookups.ts). */
+  /** The client and membership reads of every grant (the client cached: auth/cache/grant-lookups.ts). */
   reads: GrantReads;
   adapter: NonNullable<Configuration['adapter']>;
   findAccount: NonNullable<Configuration['findAccount']>;

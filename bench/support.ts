@@ -73,3 +73,13 @@ export async function scratchDatabase(label = 'bench'): Promise<{ url: string | 
     },
   };
 }
+
+/** Runs a benchmark's main, a failure ending the process with code 1, and always cleans up after. */
+export function runBench(main: () => Promise<void>, cleanup: () => Promise<void>): void {
+  main()
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(cleanup);
+}

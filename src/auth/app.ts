@@ -62,7 +62,7 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
   app.use(onboarding.routes());
   app.use(account.routes());
   for (const route of extensions.routes) app.use(route);
-  app.use(tokenEndpoints({ knex, clients: services.clients, verify: services.verifyAccessToken, revocation, findAccount: services.findAccount }));
+  app.use(tokenEndpoints({ knex, lookups: services.lookups, verify: services.verifyAccessToken, revocation, findAccount: services.findAccount }));
   app.use(plainImplicitRequest(ROUTES.authorization));
   // The provider is a koa app of its own and answers on the raw response; one handler per
   // provider instance (a key rotation swaps the instance).
@@ -83,6 +83,7 @@ export async function createAuthComponent(runtime: Runtime): Promise<Component> 
     async stop() {
       sweeper.stop();
       providers.stop();
+      services.lookups.close();
       await extensions.close();
     },
   };

@@ -25,7 +25,7 @@ export interface AuthExtensions {
 export async function createAuthExtensions(runtime: Runtime, services: AuthServices): Promise<AuthExtensions> {
   const { config, secrets } = runtime;
   // Issue 4: the seed-001 token API, and "REST API Keys" on the account page (seed 000).
-  const tokenApi = createTokenApi(runtime);
+  const tokenApi = createTokenApi(runtime, services.lookups);
   // Issue 10: visitor sessions of chat widgets, signed like every other access token.
   const visitorSessions = createVisitorSessions(runtime, tokenApi.signer);
   const apiKeys = apiKeysAccount({

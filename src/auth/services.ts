@@ -4,7 +4,7 @@ import { FIRST_PARTY_CLIENT_ID } from '../contract/first-party.js';
 import { accountClientMetadata, ACCOUNT_CLIENT_ID } from './account/first-party-client.js';
 import { createFindAccount } from './accounts/find-account.js';
 import { createLoginThrottle } from './accounts/login-throttle.js';
-import { findClientRow } from '../db/oauth-clients/client-rows.js';
+import { createGrantLookups } from './cache/grant-lookups.js';
 import { toProviderMetadata } from './clients/client-metadata.js';
 import { createClientService } from '../db/oauth-clients/client-service.js';
 import { announceGrantRevoked, revokeGrant, type RevocationDeps } from './grants/revoke-grant.js';
@@ -28,6 +28,7 @@ export async function createAuthServices(runtime: Runtime) {
     publicUrl: config.PUBLIC_URL,
     cutoff: { bus, clock, config },
   });
+  const lookups = createGrantLookups({ knex, bus, clock, maxAgeMs: config.AUTH_CACHE_MAX_AGE_MS, unseal: (row) => clients.secretOf(row) });
   const findAccount = createFindAccount(knex);
   const keyDeps: SigningKeyDeps = { knex, secrets, config, now: () => clock.now() };
   await ensureSigningKeys(keyDeps);
@@ -37,8 +38,8 @@ export async function createAuthServices(runtime: Runtime) {
     // Reserved for the token API's own tokens (contract/first-party.ts): never an OAuth client,
     // even if a row by that id were put in the table by hand.
     if (clientId === FIRST_PARTY_CLIENT_ID) return undefined;
-    const row = await findClientRow(knex, clientId);
-    return row ? (toProviderMetadata(row, await clients.secretOf(row)) as AdapterPayload) : undefined;
+    const found = await lookups.client(clientId);
+    return found ? (toProviderMetadata(found.row, found.secret) as AdapterPayload) : undefined;
   };
   const adapter = createAdapterFactory({
     knex,
@@ -52,7 +53,7 @@ export async function createAuthServices(runtime: Runtime) {
   const providers = await createProviderHolder({
     loadKeys: () => loadSigningKeys(keyDeps),
     build: (keys) => createProvider({
-      config, knex, clock, adapter, findAccount, cookieKeys, logger: log,
+      config, knex, clock, adapter, findAccount, cookieKeys, logger: log, reads: lookups,
       privateJwks: keys.privateJwks,
       pages: {
         renderError: async (ctx, out) => {
@@ -78,6 +79,7 @@ export async function createAuthServices(runtime: Runtime) {
     knex,
     log,
     clients,
+    lookups,
     findAccount,
     revocation,
     providers,
@@ -85,7 +87,7 @@ export async function createAuthServices(runtime: Runtime) {
     throttle: createLoginThrottle(config, runtime.redis),
     csrf: createCsrf(secrets.derive('csrf')),
     cookieKeys,
-    verifyAccessToken: createAccessTokenVerifier({ knex, clock, config }),
+    verifyAccessToken: createAccessTokenVerifier({ knex, clock, config, liveKeys: lookups.liveKeys }),
   };
 }
 

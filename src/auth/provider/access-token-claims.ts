@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
+import { directGrantReads, type GrantReads } from '../cache/grant-lookups.js';
 import { errors, type AccessToken, type ClientCredentials, type JWTStructured, type KoaContextWithOIDC } from 'oidc-provider';
 import { highestRole, lowerRole, type Role } from '../../contract/roles.js';
-import { findActiveMembershipRole } from '../../db/accounts.js';
 import { findGrantOrganization } from '../storage/oidc-rows.js';
 import { rememberedGrantOrganization } from '../storage/request-grants.js';
-import { findClientRow } from '../../db/oauth-clients/client-rows.js';
 import { splitScope, tokenScopeClaim } from './scopes.js';
 
 /**
@@ -13,14 +12,14 @@ import { splitScope, tokenScopeClaim } from './scopes.js';
  * client's own organization for client credentials); `gid` is the grant id, so the gateway can
  * honour a grant revocation without asking us.
  */
-export function createAccessTokenCustomizer(knex: Knex) {
+export function createAccessTokenCustomizer(knex: Knex, reads: GrantReads = directGrantReads(knex)) {
   return async function customizeAccessToken(ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials, jwt: JWTStructured): Promise<void> {
     const payload = jwt.payload;
-    // Issue 17 (findings 1, 4): the client's cap as it is now, read at every issuance (client
-    // credentials, code, refresh, implicit, silent authorization), never the provider's copy of
-    // its metadata or what a grant remembers. Capping here, where the token is minted, leaves no
-    // route around it.
-    const client = await findClientRow(knex, ctx.oidc.client!.clientId);
+    // Issue 17 (findings 1, 4): the client's cap as it is now (at most AUTH_CACHE_MAX_AGE_MS old,
+    // and dropped at once when a change is announced), read at every issuance (client credentials,
+    // code, refresh, implicit, silent authorization), never the provider's copy of its metadata or
+    // what a grant remembers. Capping here, where the token is minted, leaves no route around it.
+    const client = await reads.clientRow(ctx.oidc.client!.clientId);
     if (!client) throw new errors.InvalidClient('the client no longer exists');
     if (token.kind === 'ClientCredentials') {
       const asked = highestRole(splitScope(token.scope));
@@ -35,7 +34,7 @@ export function createAccessTokenCustomizer(knex: Knex) {
     const organizationId = rememberedGrantOrganization(grantId) ?? (await findGrantOrganization(knex, grantId));
     if (!organizationId) throw new errors.InvalidGrant('grant has no organization');
     // A refresh after a demotion must not keep the old role (DESIGN.md: never above the user's role).
-    const currentRole = await findActiveMembershipRole(knex, organizationId, at.accountId);
+    const currentRole = await reads.membershipRole(organizationId, at.accountId);
     if (!currentRole) throw new errors.InvalidGrant('the user is no longer a member of the organization');
     // Asking for no role asks for what the grant holds (provider/scopes.ts effectiveRole): when a
     // remembered consent let the request through without our consent step, the grant says it.

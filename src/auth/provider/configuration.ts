@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { errors, type Client, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
 import { OAUTH_ROUTES } from '../../contract/auth-routes.js';
 import { ROLES, roleAllows, type Role } from '../../contract/roles.js';
-import { findClientRow } from '../../db/oauth-clients/client-rows.js';
+import type { GrantReads } from '../cache/grant-lookups.js';
 import type { Config } from '../../shared/config/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { findLatestGrantId } from '../storage/oidc-rows.js';
@@ -18,6 +18,8 @@ export interface ProviderConfigDeps {
   config: Config;
   knex: Knex;
   clock: Clock;
+  /** The client and membership reads of every grant (the client cached: auth/cache/grant-lookups.ts). */
+  reads: GrantReads;
   adapter: NonNullable<Configuration['adapter']>;
   findAccount: NonNullable<Configuration['findAccount']>;
   privateJwks: JWK[];
@@ -36,9 +38,9 @@ const isFrontChannel = (ctx: KoaContextWithOIDC | undefined) => ctx?.oidc?.route
  * current `max_role` (issue 17: its registration, not a middleware on one path, caps client
  * credentials); user-facing clients list every role and are downgraded at consent (issue 3).
  */
-async function resourceScopesOf(knex: Knex, client: Client): Promise<readonly Role[]> {
+async function resourceScopesOf(reads: GrantReads, client: Client): Promise<readonly Role[]> {
   if (clientExtras(client).type !== 'service') return ROLES;
-  const row = await findClientRow(knex, client.clientId);
+  const row = await reads.clientRow(client.clientId);
   return row ? ROLES.filter((role) => roleAllows(row.max_role, role)) : [];
 }
 
@@ -104,7 +106,7 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
       Session: () => config.SESSION_TTL_SECONDS,
       Grant: () => config.GRANT_TTL_SECONDS,
     },
-    formats: { customizers: { jwt: createAccessTokenCustomizer(knex) } },
+    formats: { customizers: { jwt: createAccessTokenCustomizer(knex, deps.reads) } },
     features: {
       devInteractions: { enabled: false },
       introspection: {
@@ -128,7 +130,7 @@ export function buildConfiguration(deps: ProviderConfigDeps): Configuration {
         getResourceServerInfo: async (ctx, resourceIndicator, client) => {
           if (resourceIndicator !== config.API_AUDIENCE) throw new errors.InvalidTarget('unknown resource');
           return {
-            scope: (await resourceScopesOf(knex, client)).join(' '),
+            scope: (await resourceScopesOf(deps.reads, client)).join(' '),
             audience: config.API_AUDIENCE,
             accessTokenFormat: 'jwt',
             accessTokenTTL: isFrontChannel(ctx) ? config.IMPLICIT_ACCESS_TOKEN_TTL_SECONDS : config.ACCESS_TOKEN_TTL_SECONDS,

@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Knex } from 'knex';
-import { findClientRow, type ClientRow } from '../../db/oauth-clients/client-rows.js';
-import type { ClientService } from '../../db/oauth-clients/client-service.js';
+import type { ClientRow } from '../../db/oauth-clients/client-rows.js';
+import type { GrantLookups } from '../cache/grant-lookups.js';
 import { hasSecret } from '../../db/oauth-clients/client-types.js';
 
 export type ClientAuthResult = { ok: true; client: ClientRow; confidential: boolean } | { ok: false };
@@ -17,7 +16,7 @@ function safeEqual(a: string, b: string): boolean {
  * the provider applies elsewhere: `client_secret_basic` (or `client_secret_post`) for confidential
  * clients, `client_id` alone for public ones.
  */
-export async function authenticateClient(deps: { knex: Knex; clients: ClientService }, authorization: string | undefined, body: Record<string, unknown>): Promise<ClientAuthResult> {
+export async function authenticateClient(deps: { lookups: Pick<GrantLookups, 'client'> }, authorization: string | undefined, body: Record<string, unknown>): Promise<ClientAuthResult> {
   let clientId: string | undefined;
   let secret: string | undefined;
   if (authorization?.toLowerCase().startsWith('basic ')) {
@@ -36,10 +35,11 @@ export async function authenticateClient(deps: { knex: Knex; clients: ClientServ
     secret = typeof body.client_secret === 'string' ? body.client_secret : undefined;
   }
   if (!clientId) return { ok: false };
-  const client = await findClientRow(deps.knex, clientId);
-  if (!client) return { ok: false };
+  const found = await deps.lookups.client(clientId);
+  if (!found) return { ok: false };
+  const client = found.row;
   if (!hasSecret(client.type)) return secret === undefined ? { ok: true, client, confidential: false } : { ok: false };
-  const expected = await deps.clients.secretOf(client);
+  const expected = found.secret;
   if (!secret || !expected || !safeEqual(secret, expected)) return { ok: false };
   return { ok: true, client, confidential: true };
 }

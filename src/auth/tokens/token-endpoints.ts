@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type { Knex } from 'knex';
 import type { FindAccount } from 'oidc-provider';
 import type { ClientRow } from '../../db/oauth-clients/client-rows.js';
-import type { ClientService } from '../../db/oauth-clients/client-service.js';
+import type { GrantLookups } from '../cache/grant-lookups.js';
 import type { RevocationDeps } from '../grants/revoke-grant.js';
 import { revokeAccessToken } from '../grants/revoke-grant.js';
 import { readRawBody } from '../http/form-body.js';
@@ -14,7 +14,7 @@ import { looksLikeJwt, type AccessTokenClaims, type AccessTokenVerifier } from '
 
 export interface TokenEndpointDeps {
   knex: Knex;
-  clients: ClientService;
+  lookups: GrantLookups;
   verify: AccessTokenVerifier;
   revocation: RevocationDeps;
   findAccount: FindAccount;

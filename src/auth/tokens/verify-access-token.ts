@@ -30,12 +30,13 @@ export function looksLikeJwt(token: string): boolean {
  * store: signature against our published keys, issuer, audience, type, expiry, and no revocation
  * of its `jti`, grant (`gid`) or user in force. Returns the claims, or undefined when inactive.
  */
-export function createAccessTokenVerifier(deps: { knex: Knex; clock: Clock; config: Config }) {
+export function createAccessTokenVerifier(deps: { knex: Knex; clock: Clock; config: Config; liveKeys?: () => Promise<ReturnType<typeof createLocalJWKSet>> }) {
+  const liveKeys = deps.liveKeys ?? (async () => createLocalJWKSet({ keys: (await listLiveKeys(deps.knex, new Date(deps.clock.now()))).map((k) => k.public_jwk as JWK) }));
   return async function verifyAccessToken(token: string, options: { ignoreExpiry?: boolean } = {}): Promise<AccessTokenClaims | undefined> {
     const now = new Date(deps.clock.now());
-    const keys = await listLiveKeys(deps.knex, now);
+    const keys = await liveKeys();
     try {
-      const { payload } = await jwtVerify<AccessTokenClaims>(token, createLocalJWKSet({ keys: keys.map((k) => k.public_jwk as JWK) }), {
+      const { payload } = await jwtVerify<AccessTokenClaims>(token, keys, {
         algorithms: [...SIGNING_ALGS],
         issuer: deps.config.PUBLIC_URL,
         audience: deps.config.API_AUDIENCE,

@@ -6,6 +6,7 @@ import { fieldErrors, fieldRefused, validationFailed } from '../../contract/fiel
 import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { cutOffDeletedClient, cutOffRotatedClient, type ClientCutoffDeps } from './client-cutoff.js';
+import { CLIENTS_CHANNEL } from './client-events.js';
 import { decryptString, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
 import { canBeResourceServer, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
@@ -91,6 +92,8 @@ export function createClientService(deps: ClientServiceDeps) {
   const { knex, secrets, publicUrl } = deps;
   const newSecret = () => randomBytes(32).toString('base64url');
   const seal = (id: string, secret: string) => encryptString(secretKey(secrets), secret, `client-secret:${id}`);
+  // After the write: auth servers drop their cached copy (auth/cache/grant-lookups.ts).
+  const announce = (id: string) => deps.cutoff.bus.publish(CLIENTS_CHANNEL, { id });
 
   return {
     async create(input: CreateClientInput): Promise<{ client: OAuthClient; clientSecret?: string }> {
@@ -152,6 +155,7 @@ export function createClientService(deps: ClientServiceDeps) {
         ...(values.signing_alg !== undefined ? { signing_alg: values.signing_alg } : {}),
       });
       if (!row) throw new AppError('not_found', 'No such client.');
+      await announce(id);
       return toClient(row);
     },
 
@@ -162,6 +166,7 @@ export function createClientService(deps: ClientServiceDeps) {
       checkResourceServer(existing.type, resourceServer);
       const row = await updateClientRow(knex, id, { resource_server: resourceServer });
       if (!row) throw new AppError('not_found', 'No such client.');
+      await announce(id);
       return toClient(row);
     },
 
@@ -170,6 +175,7 @@ export function createClientService(deps: ClientServiceDeps) {
         if (!(await deleteClientRow(trx, id))) throw new AppError('not_found', 'No such client.');
         await deleteOidcRowsOfClient(trx, id);
       });
+      await announce(id);
       await cutOffDeletedClient(knex, deps.cutoff, id);
     },
 
@@ -180,6 +186,7 @@ export function createClientService(deps: ClientServiceDeps) {
       if (!hasSecret(existing.type)) throw new AppError('validation_failed', `a ${existing.type} client is public and has no secret`);
       const secret = newSecret();
       const row = await updateClientRow(knex, id, { secret_encrypted: seal(id, secret), secret_rotated_at: new Date() });
+      await announce(id);
       await cutOffRotatedClient(knex, deps.cutoff, id);
       return { client: toClient(row!), clientSecret: secret };
     },

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { positiveInt } from './fields.js';
 
 /**
@@ -14,4 +15,6 @@ export const tokensFields = {
   TOKEN_API_MAX_FAILURES_PER_EMAIL_IP: positiveInt(10)
     .describe('Failed `/v2/auth/token` sign-ins for one email from one IP before that pair waits TOKEN_API_BLOCK_SECONDS.'),
   TOKEN_API_BLOCK_SECONDS: positiveInt(900).describe('How long a `/v2/auth/token` block lasts; no block is permanent.'),
+  AUTH_CACHE_MAX_AGE_MS: positiveInt(500).pipe(z.number().max(1_000, 'must be at most 1000: a grant sees a deleted client or a disabled user within a second'))
+    .describe('How long the auth server reuses a client, user or membership read for the token endpoints (at most 1000); changes announced on the event bus drop entries at once.'),
 } as const;

@@ -73,6 +73,15 @@ describe('the bank bot', () => {
     expect(organization.webview_hosts).toEqual([new URL(bot.url).host]);
     const key = (await admin('GET', `/v2/api-keys/${bot.state.api_key.id}`)).body.data as Record<string, unknown>;
     expect([key.scopes, key.revoked_at]).toEqual([['bot'], null]);
+
+    // The bot moved to another port: the same endpoint follows it (same secret), the new host is allowed too.
+    const moved = { gatehouseUrl: gatehouse.url, admin: ADMIN, webhookUrl: 'http://127.0.0.1:1/webhooks', botHost: '127.0.0.1:1', demoOrigin: gatehouse.url, dataDir };
+    expect(await provision(moved)).toEqual(bot.state);
+    expect(((await admin('GET', '/v2/webhooks')).body.data as unknown as { id: string; url: string }[]).map((hook) => [hook.id, hook.url]))
+      .toEqual([[bot.state.webhook.id, 'http://127.0.0.1:1/webhooks']]);
+    expect(((await admin('GET', `/v2/organizations/${bot.state.organization_id}`)).body.data as { webview_hosts: string[] }).webview_hosts)
+      .toEqual([new URL(bot.url).host, '127.0.0.1:1']);
+    expect(await provision({ ...moved, webhookUrl: `${bot.url}/webhooks`, botHost: new URL(bot.url).host })).toEqual(bot.state);
   });
 
   it('greets a visitor who says hi with quick replies', async () => {

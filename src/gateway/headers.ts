@@ -6,12 +6,13 @@ import { REQUEST_ID_HEADER } from '../shared/request-id.js';
  * `Connection` header names are dropped; everything an upstream could read as identity, client
  * address or a method/path override is dropped so only the gateway's own values reach it.
  */
-const hopByHop = new Set([
+export const HOP_BY_HOP_HEADERS: readonly string[] = [
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'http2-settings', 'expect', 'host',
-]);
+];
+const hopByHop = new Set(HOP_BY_HOP_HEADERS);
 
-const identityExact = new Set([
+export const IDENTITY_HEADERS: readonly string[] = [
   'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip',
   'remote-user', 'x-remote-user', 'x-remote-addr', 'x-user', 'x-userid', 'x-org', 'x-org-id', 'x-organization-id', 'x-tenant-id',
   'x-role', 'x-roles', 'x-scope', 'x-scopes', 'x-client-id', 'x-api-key', 'x-consumer-id', 'x-consumer-username',
@@ -19,11 +20,12 @@ const identityExact = new Set([
   // Method and path overrides would let the upstream run another operation than the one authorised.
   'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-original-uri', 'x-rewrite-url',
   'x-original-method', 'x-request-id', 'traceparent', 'tracestate',
-]);
-const identityPrefixes = ['x-gatehouse-', 'x-forwarded-', 'x-authenticated-', 'x-auth-', 'x-user-', 'x-jwt-', 'x-original-'];
+];
+const identityExact = new Set(IDENTITY_HEADERS);
+export const IDENTITY_HEADER_PREFIXES: readonly string[] = ['x-gatehouse-', 'x-forwarded-', 'x-authenticated-', 'x-auth-', 'x-user-', 'x-jwt-', 'x-original-'];
 
 export function isStrippedHeader(name: string): boolean {
-  return hopByHop.has(name) || identityExact.has(name) || identityPrefixes.some((prefix) => name.startsWith(prefix));
+  return hopByHop.has(name) || identityExact.has(name) || IDENTITY_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
 /** The request headers to send upstream: inbound minus the stripped ones, plus `set`. */

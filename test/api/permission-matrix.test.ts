@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOperationByName, isAllowed, operations, type Operation } from '../../src/contract/index.js';
-import { ROLES, roleAllows, type Role } from '../../src/contract/roles.js';
+import { ROLES, type Role } from '../../src/contract/roles.js';
+import { expectedToPass, SELF_OPERATIONS } from '../helpers/permission-table.js';
 import { startApiHarness, type ApiHarness, type Tenant } from './harness.js';
 import { parseSeedTable, SEED_ROW_OPERATIONS } from './seed-001.js';
 
@@ -9,10 +10,6 @@ import { parseSeedTable, SEED_ROW_OPERATIONS } from './seed-001.js';
 // surfaces (REST and RPC), against the resource API's own enforcement (defence in depth behind
 // the gateway). Allowed means anything but 401/403 insufficient_scope (the call may still be a
 // 400 or 404 for the made-up arguments); denied means exactly 403 insufficient_scope.
-
-function expectedAllowed(operation: Operation, role: Role): boolean {
-  return operation.role === 'public' || roleAllows(role, operation.role);
-}
 
 function fill(operation: Operation, value: (name: string) => string): { path: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
@@ -45,7 +42,7 @@ describe('permission matrix (resource API)', () => {
         const res = await callAs(role, operation, surface, () => randomUUID());
         const where = `${operation.name} as ${role} over ${surface}: ${res.status} ${res.body.error ?? ''}`;
         expect(res.status, where).toBeLessThan(500);
-        if (expectedAllowed(operation, role)) {
+        if (expectedToPass(operation.name, role)) {
           expect(res.status, where).not.toBe(401);
           expect(res.body.error, where).not.toBe('insufficient_scope');
         } else {
@@ -57,6 +54,10 @@ describe('permission matrix (resource API)', () => {
     }
   });
 
+  it('marks exactly the literal self operations as self', () => {
+    expect(operations.filter((operation) => operation.self).map((operation) => operation.name).sort()).toEqual([...SELF_OPERATIONS].sort());
+  });
+
   it.each(operations.filter((operation) => operation.self).map((operation) => [operation.name, operation] as const))(
     '%s: the self rule lets every role act on its own user, and only there',
     async (_name, operation) => {
@@ -66,7 +67,7 @@ describe('permission matrix (resource API)', () => {
           expect(own.body.error, `${role} ${surface} own`).not.toBe('insufficient_scope');
           expect(own.status, `${role} ${surface} own`).not.toBe(403);
           const other = await callAs(role, operation, surface, () => tenant.users[role === 'admin' ? 'guest' : 'admin'].id);
-          if (roleAllows(role, operation.role as Role)) expect(other.body.error).not.toBe('insufficient_scope');
+          if (expectedToPass(operation.name, role)) expect(other.body.error).not.toBe('insufficient_scope');
           else expect([other.status, other.body.error], `${role} ${surface} other`).toEqual([403, 'insufficient_scope']);
         }
       }

@@ -35,6 +35,51 @@ describe('cursor pagination', () => {
     expect(seen.slice(0, 25)).toEqual(original);
     expect(seen).toHaveLength(28);
   });
+
+  // Rows written in one transaction share now(): only the id tiebreaker in the cursor keeps a
+  // page boundary between two of them from skipping or repeating one.
+  async function pageAll(path: string, limit: number): Promise<string[]> {
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const res = await api.call(tenant.identity('admin'), 'GET', `${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...(res.body.data as Array<{ id: string }>).map((row) => row.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    return seen;
+  }
+
+  it('pages through rows with equal timestamps, oldest first, each exactly once', async () => {
+    const other = await api.tenant('Equal timestamps');
+    const knex = api.runtime.db.knex;
+    const rows = await knex.transaction((trx) =>
+      trx('contacts').insert(Array.from({ length: 9 }, (_, i) => ({ organization_id: other.organizationId, name: `Same instant ${i}` }))).returning(['id', 'created_at']),
+    );
+    expect(new Set(rows.map((row: { created_at: Date }) => row.created_at.getTime())).size).toBe(1);
+    const byId = rows.map((row: { id: string }) => row.id).sort();
+    for (const limit of [1, 2, 4]) {
+      const seen: string[] = [];
+      let cursor: string | null | undefined;
+      do {
+        const res = await api.call(other.identity('bot'), 'GET', `/v2/contacts?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...(res.body.data as Array<{ id: string }>).map((row) => row.id));
+        cursor = res.body.next_cursor;
+      } while (cursor);
+      expect(seen, `limit ${limit}`).toEqual(byId);
+    }
+  });
+
+  it('pages through rows with equal timestamps, newest first, each exactly once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await api.call(tenant.identity('agent'), 'POST', '/v2/tickets', { subject: `Same instant ${i}` });
+      ids.push((res.body.data as { id: string }).id);
+    }
+    await api.runtime.db.knex('tickets').whereIn('id', ids).update({ created_at: new Date('2026-01-02T03:04:05.678Z') });
+    const descending = [...ids].sort().reverse();
+    for (const limit of [1, 2, 3]) expect(await pageAll('/v2/tickets', limit), `limit ${limit}`).toEqual(descending);
+  });
 });
 
 describe('audit trail', () => {

@@ -37,6 +37,28 @@ describe('users and members', () => {
     expect([raise.status, raise.body.error]).toEqual([403, 'forbidden']);
   });
 
+  // Seed 001 "(self)": below admin, the self rule reaches the user's own name only. A change at or
+  // below the caller's own role is the one a rule checking "not above your role" alone lets through.
+  const selfChanges: Array<[role: 'guest' | 'agent' | 'bot', patch: Record<string, unknown>, field: string]> = [
+    ['bot', { role: 'bot' }, 'role'], ['bot', { role: 'agent' }, 'role'], ['bot', { role: 'guest' }, 'role'],
+    ['agent', { role: 'agent' }, 'role'], ['agent', { role: 'guest' }, 'role'], ['guest', { role: 'guest' }, 'role'],
+    ['bot', { status: 'disabled' }, 'status'], ['agent', { status: 'active' }, 'status'], ['guest', { status: 'disabled' }, 'status'],
+  ];
+  it.each(selfChanges)('a %s changing its own %j through users.update is refused, the membership unchanged', async (role, patch, field) => {
+    const identity = tenant.identity(role);
+    const own = tenant.users[role].id;
+    const before = await api.runtime.db.knex('memberships').where({ user_id: own, organization_id: tenant.organizationId }).first();
+    for (const [method, path, body] of [['PATCH', `/v2/users/${own}`, patch], ['POST', '/v1/users.update', { id: own, ...patch }]] as const) {
+      const res = await api.call(identity, method, path, body);
+      expect([res.status, res.body.error, res.body.details?.fields], `${method} ${path}`).toEqual([403, 'forbidden', [{ field, message: 'only an admin may change it' }]]);
+    }
+    const after = await api.runtime.db.knex('memberships').where({ user_id: own, organization_id: tenant.organizationId }).first();
+    expect([after.role, after.disabled_at]).toEqual([before.role, before.disabled_at]);
+    const me = await api.call(identity, 'PATCH', '/v2/users/me', patch);
+    expect(me.status, '/users/me').toBeGreaterThanOrEqual(400);
+    expect((await api.runtime.db.knex('memberships').where({ user_id: own, organization_id: tenant.organizationId }).first()).role).toBe(role);
+  });
+
   it("the name is the user's own: an admin renames nobody else (issue 17)", async () => {
     const rename = await api.call(tenant.identity('admin'), 'PATCH', `/v2/users/${tenant.users.agent.id}`, { name: 'Renamed by admin' });
     expect([rename.status, rename.body.error, rename.body.details?.fields]).toEqual([403, 'forbidden', [{ field: 'name', message: "is the user's own: only they may change it" }]]);

@@ -91,32 +91,36 @@ function intentOf(event: WebhookEvent): Intent | undefined {
   return 'greeting';
 }
 
-/** Freddy stays quiet once a person has the conversation: assigned, or brought in as a participant. */
+/** Freddy stays quiet once a person has the conversation (assigned, or brought in as a participant), or it is closed. */
 async function humanTookOver(api: Gatehouse, conversation: string): Promise<boolean> {
   const details = await api.call<{ assignee_id: string | null; status: string }>('GET', `/conversations/${conversation}`);
   if (details.assignee_id !== null || details.status === 'closed') return true;
   return (await api.call<unknown[]>('GET', `/conversations/${conversation}/participants`)).length > 0;
 }
 
-interface Member { user_id: string; name: string; role: string; availability: string }
+interface Member { user_id: string; name: string; role: string; is_bot: boolean; availability: string }
 
 /**
- * A bot-scoped key may not assign a conversation (`PATCH /conversations/{token}` is admin-only),
- * so Freddy brings in an agent as a participant (online ones first) and steps back.
+ * Transfers the conversation to a person (`POST /conversations/{token}/transfer`, open to bots;
+ * assigning through `PATCH` is an admin's): online people first, agents before admins, then offline ones.
+ * One refused (disabled in the meantime) is skipped for the next; with nobody left, Freddy says so.
  */
 async function handOff(api: Gatehouse, conversation: string, post: (content: unknown, n?: number) => Promise<unknown>): Promise<void> {
   const members = await api.call<Member[]>('GET', '/members?status=active&limit=100');
-  const humans = members.filter((member) => member.role === 'agent' || member.role === 'admin');
-  const rank = (member: Member) => (member.availability === 'online' ? 0 : 1) + (member.role === 'agent' ? 0 : 2);
-  const agent = humans.sort((a, b) => rank(a) - rank(b))[0];
-  if (!agent) {
-    await post({ type: 'text', text: 'None of our advisers is available right now. Please call us on +44 1632 960001.' });
+  const rank = (member: Member) => (member.availability === 'online' ? 0 : 2) + (member.role === 'agent' ? 0 : 1);
+  const people = members.filter((member) => !member.is_bot && member.role !== 'guest').sort((a, b) => rank(a) - rank(b));
+  for (const person of people) {
+    try {
+      await api.call('POST', `/conversations/${conversation}/transfer`, { assignee_id: person.user_id });
+    } catch (err) {
+      if (err instanceof GatehouseError && err.status === 400) continue;
+      throw err;
+    }
+    const text = person.availability === 'online'
+      ? `I'm handing you over to ${person.name}, one of our advisers. They will answer you here.`
+      : `None of our advisers is online right now, so I've passed your conversation to ${person.name}. They will answer you here as soon as they can.`;
+    await post({ type: 'text', text });
     return;
   }
-  await post({ type: 'text', text: `I'm handing you over to ${agent.name}, one of our advisers. They will answer you here.` });
-  try {
-    await api.call('POST', `/conversations/${conversation}/participants`, { user_id: agent.user_id });
-  } catch (err) {
-    if (!(err instanceof GatehouseError && err.status === 409)) throw err;
-  }
+  await post({ type: 'text', text: 'None of our advisers is available right now. Please call us on +44 1632 960001.' });
 }

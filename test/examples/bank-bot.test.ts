@@ -185,22 +185,43 @@ describe('the bank bot', () => {
     }
   });
 
-  it('hands the visitor over to a person on "Talk to a human", then stays quiet', async () => {
+  it('hands the visitor over on "Talk to a human" by transferring the conversation to an online person, then stays quiet', async () => {
     const botKey = `Bearer ${bot.state.api_key.key}`;
-    // What a bot-scoped key may not do: assigning a conversation is for admins.
+    // What a bot-scoped key may not do: assigning through PATCH is for admins. The bot uses the narrower transfer.
     const assign = await as(botKey, 'PATCH', `/v2/conversations/${conversation}`, { assignee_id: bot.state.organization_id });
     expect([assign.status, assign.body.error]).toEqual([403, 'insufficient_scope']);
+    // An offline agent, and the admin online: the online person is chosen first.
+    const offline = await admin('POST', '/v2/users', { email: 'oscar@example.test', name: 'Oscar Offline', role: 'agent' });
+    expect(offline.status).toBe(201);
+    const adminId = (await admin('GET', '/v2/users/me')).body.data as { id: string };
+    expect((await admin('PATCH', '/v2/users/me/availability', { availability: 'online' })).status).toBe(200);
 
     const greeting = (await botMessages())[0]!;
     await click(greeting, 'human');
     const handOff = (await botAnswered(6))[5]!;
     expect(handOff.content).toEqual({ type: 'text', text: "I'm handing you over to Administrator, one of our advisers. They will answer you here." });
-    await expect.poll(async () => ((await admin('GET', `/v2/conversations/${conversation}/participants`)).body.data as unknown as { email: string }[]).map((p) => p.email), { timeout: 10_000, interval: 50 })
-      .toEqual([ADMIN.email]);
+    const details = (await admin('GET', `/v2/conversations/${conversation}`)).body.data as { assignee_id: string; assignee: { email: string } };
+    expect([details.assignee_id, details.assignee.email]).toEqual([adminId.id, ADMIN.email]);
+    expect((await admin('GET', `/v2/conversations/${conversation}/participants`)).body.data).toEqual([]);
+    const audit = (await admin('GET', `/v2/audit-events?action=conversations.transfer&limit=10`)).body.data as unknown as { actor: unknown; resource_id: string }[];
+    expect(audit.map((event) => event.resource_id)).toEqual([conversation]);
 
     const counts = await delivered();
     await say('hello? is anyone there?');
     await expect.poll(async () => (await delivered()).delivered, { timeout: 10_000, interval: 50 }).toBe(counts.delivered + 1);
     expect((await botMessages()).length).toBe(6);
+  });
+
+  it('with nobody online, transfers to an offline agent and tells the visitor they will answer later', async () => {
+    expect((await admin('PATCH', '/v2/users/me/availability', { availability: 'offline' })).status).toBe(200);
+    const started = await as(visitor, 'POST', '/v2/conversations', { message: { content: { type: 'text', text: 'I want to talk to a human' } } });
+    expect(started.status).toBe(201);
+    conversation = (started.body.data as { token: string }).token;
+    const [answer] = await botAnswered(1);
+    expect(answer!.content).toEqual({
+      type: 'text', text: "None of our advisers is online right now, so I've passed your conversation to Oscar Offline. They will answer you here as soon as they can.",
+    });
+    const details = (await admin('GET', `/v2/conversations/${conversation}`)).body.data as { assignee: { name: string } };
+    expect(details.assignee.name).toBe('Oscar Offline');
   });
 });

@@ -15,7 +15,7 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
-  { files: ['src/cli/**', 'bench/**', 'test/**', 'bin/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  { files: ['src/cli/**', 'bench/**', 'test/**', 'bin/**', 'scripts/**', 'examples/**'], rules: { 'no-console': 'off' } },
   // STYLE.md: a file past ~300 lines is usually two ideas.
   { files: ['src/**/*.ts'], ignores: ['src/**/*.test.ts'], rules: { 'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }] } },
   ...layers(),

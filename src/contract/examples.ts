@@ -51,6 +51,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, Record<string, unknown>>>
   'visitors.updateContext': { context: { plan: 'pro', cart: { items: 3 }, coupon: null } },
   'conversations.create': { visitor_token: 'vis_4fJ9kQ2mX7pL1sT8wZ3nB6cV', subject: 'Card blocked', message: { content: { type: 'text', text: 'My card was declined at checkout.' }, client_message_id: 'web-1f3a' } },
   'conversations.update': { assignee_id: USER_ID, tags: ['billing', 'urgent'], status: 'closed', end_reason: 'resolved' },
+  'conversations.transfer': { assignee_id: USER_ID },
   'conversations.participants.add': { user_id: USER_ID },
   'conversations.rate': { score: 5, comment: 'Sorted in two minutes, thanks!' },
   'tags.create': { name: 'billing', labels: { de: 'Abrechnung', fr: 'Facturation' } },

@@ -8,7 +8,7 @@ import { z } from 'zod';
  * has an `id`, unique in its message, that a visitor's postback names.
  *
  * A web view must also be on the organization's allow-list: a rule of the organization, not of
- * the shape, so the service checks `webviewUrls(content)` (the schema checks https only).
+ * the shape, so the service checks `webviewUrls(content)` (the schema checks the scheme only).
  */
 
 const MAX_URL = 2_048;
@@ -24,13 +24,34 @@ export const elementId = z.string().regex(ELEMENT_ID, 'must be 1-64 letters, dig
 export const httpsUrl = z.string().max(MAX_URL, `must be at most ${MAX_URL} characters`).refine(isHttpsUrl, 'must be an https URL');
 
 function isHttpsUrl(value: string): boolean {
+  const url = parsedUrl(value);
+  return url?.protocol === 'https:' && url.hostname !== '';
+}
+
+/** The hosts a web view may reach over plain http: this machine, spelled as the URL parser spells it. */
+export const LOOPBACK_HOSTNAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * A web view is https, or http on a loopback host: a bot under development on the admin's own
+ * machine cannot have a certificate. The service then wants that exact host:port on the
+ * organization's `webview_hosts`, so plain http never reaches anything an admin did not name.
+ */
+function isWebviewUrl(value: string): boolean {
+  const url = parsedUrl(value);
+  return url !== undefined && (isHttpsUrl(value) || (url.protocol === 'http:' && LOOPBACK_HOSTNAMES.includes(url.hostname)));
+}
+
+/** The URL, unless it does not parse or carries a user name or password (they only disguise the host). */
+function parsedUrl(value: string): URL | undefined {
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+    return url.username === '' && url.password === '' ? url : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+const webviewUrl = z.string().max(MAX_URL, `must be at most ${MAX_URL} characters`).refine(isWebviewUrl, 'must be an https URL');
 
 const fallbackText = limited(1, 1_024);
 const title = limited(1, 35);
@@ -49,7 +70,7 @@ export const image = z.strictObject({
 export const button = z.discriminatedUnion('type', [
   z.strictObject({ id: elementId, type: z.literal('postback'), title, payload: payload.optional() }),
   z.strictObject({ id: elementId, type: z.literal('url'), title, url: httpsUrl, target: z.enum(['new', 'current']).optional() }),
-  z.strictObject({ id: elementId, type: z.literal('webview'), title, url: httpsUrl, height: z.enum(['compact', 'tall', 'full']) }),
+  z.strictObject({ id: elementId, type: z.literal('webview'), title, url: webviewUrl, height: z.enum(['compact', 'tall', 'full']) }),
   z.strictObject({ id: elementId, type: z.literal('phone'), title, phone: z.string().regex(E164, 'must be an E.164 number such as +441632960001') }),
 ], { error: 'must be a button of type postback, url, webview or phone' });
 

@@ -75,7 +75,7 @@ const ISOLATION_LEDGER: Record<string, string> = Object.fromEntries([
     .flatMap((prefix) => ['list', 'fetch', 'update', 'delete'].map((verb) => [`${prefix}.${verb}`, GENERIC])),
   ...['widgets.list', 'widgets.fetch', 'widgets.update', 'widgets.delete', 'widgets.cards.add', 'widgets.cards.update', 'widgets.cards.remove', 'widgets.cards.reorder',
     'tabs.create', 'tabs.update', 'tabs.delete', 'tabs.reorder', 'visitors.list', 'visitors.fetch', 'visitors.updateContext', 'visitors.delete',
-    'conversations.list', 'conversations.fetch', 'conversations.history', 'conversations.update', 'conversations.rate', 'conversations.delete', 'conversations.events',
+    'conversations.list', 'conversations.fetch', 'conversations.history', 'conversations.update', 'conversations.transfer', 'conversations.rate', 'conversations.delete', 'conversations.events',
     'conversations.participants.list', 'conversations.participants.add', 'conversations.participants.remove',
     'messages.list', 'messages.fetch', 'messages.create', 'messages.update', 'messages.delete'].map((name) => [name, GENERIC]),
   ...['apiKeys.list', 'apiKeys.fetch', 'apiKeys.delete', 'organizationApiKeys.list', 'clients.list', 'clients.fetch', 'clients.update', 'clients.delete', 'clients.rotateSecret',

@@ -48,6 +48,8 @@ export const MINIMUM_ROLE: Readonly<Record<string, MinimumRole>> = {
   // conversations: fetch, history, rate and events from guest (participants only, checked in the API)
   'conversations.list': 'agent', 'conversations.create': 'agent', 'conversations.fetch': 'guest', 'conversations.history': 'guest',
   'conversations.update': 'admin', 'conversations.rate': 'guest', 'conversations.delete': 'admin', 'conversations.events': 'guest',
+  // a hand-off to a person or group: agents and bots (LiveChat's transfer_chat), where update stays an admin's
+  'conversations.transfer': 'agent',
   'conversations.participants.list': 'agent', 'conversations.participants.add': 'agent', 'conversations.participants.remove': 'agent',
   'events.stream': 'agent',
   'tags.list': 'agent', 'tags.fetch': 'agent', 'tags.create': 'admin', 'tags.update': 'admin', 'tags.delete': 'admin',

@@ -6,6 +6,7 @@ import { preferredLocales } from './locale.js';
 import { presentConversation, presentDetails } from './present.js';
 import { findConversation, listConversations } from './queries.js';
 import { createConversation, rateConversation, removeConversation, updateConversation } from './service.js';
+import { transferConversation } from './transfer.js';
 
 // Seed 002 "Conversations", seed 001's conversation rows, seed 000 "conversation history". The
 // participant rule (a guest user or a visitor reaches only its own conversations) was enforced
@@ -39,6 +40,10 @@ export const conversationHandlers = implement(conversationOperations, {
   async update(input) {
     const locales = preferredLocales(undefined, input.headers['accept-language']);
     return { data: await updateConversation(input.knex, callerOf(input), input.params.token, input.body, locales) };
+  },
+  async transfer(input) {
+    const locales = preferredLocales(undefined, input.headers['accept-language']);
+    return { data: await transferConversation(input.knex, callerOf(input), input.params.token, input.body, locales) };
   },
   async rate(input) {
     const locales = preferredLocales(undefined, input.headers['accept-language']);

@@ -149,6 +149,18 @@ export async function isActiveMember(knex: Knex, organizationId: string, userId:
   return row !== undefined;
 }
 
+/** An active member's role and bot flag (enabled membership and account), or undefined for anyone else. */
+export async function activeMemberFacts(knex: Knex, organizationId: string, userId: string): Promise<{ role: string; is_bot: boolean } | undefined> {
+  return (await knex('memberships as m').join('users as u', 'u.id', 'm.user_id')
+    .where({ 'm.organization_id': organizationId, 'm.user_id': userId }).whereNull('m.disabled_at').whereNull('u.disabled_at')
+    .first('m.role', 'u.is_bot')) as { role: string; is_bot: boolean } | undefined;
+}
+
+/** Who has the conversation now: what a transfer records it moved from. */
+export async function currentHandler(knex: Knex, id: string): Promise<{ assignee_id: string | null; group_id: string | null }> {
+  return (await knex('conversations').where({ id }).first('assignee_id', 'group_id')) as { assignee_id: string | null; group_id: string | null };
+}
+
 export async function groupOfOrganization(knex: Knex, organizationId: string, groupId: string): Promise<boolean> {
   return (await knex('organization_groups').where({ organization_id: organizationId, id: groupId }).first('id')) !== undefined;
 }

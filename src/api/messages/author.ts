@@ -14,12 +14,13 @@ export interface Author {
  * - a visitor session → `visitor`;
  * - a service client (client credentials) → `bot`: no person is behind it;
  * - a user flagged `is_bot` (seed 001's bots, by token or by API key) → `bot`;
- * - an API key of a member whose role in the organization is `bot` → `bot`: automation acting
- *   with a bot's rights, even if the account is a person's;
+ * - an API key of a member whose role in the organization is `bot`, or an API key whose scope is
+ *   `bot` (an admin's key for the bot it runs) → `bot`: automation acting with a bot's rights,
+ *   even if the account is a person's;
  * - every other user or API key, whatever its role (a guest participant included) → `agent`.
  * `system` is never a caller: the platform writes those itself.
  */
-export async function authorOf(knex: Knex, identity: Pick<Identity, 'kind' | 'sub' | 'org'>): Promise<Author> {
+export async function authorOf(knex: Knex, identity: Pick<Identity, 'kind' | 'sub' | 'org' | 'role'>): Promise<Author> {
   switch (identity.kind) {
     case 'visitor':
       return { type: 'visitor', id: identity.sub };
@@ -28,7 +29,7 @@ export async function authorOf(knex: Knex, identity: Pick<Identity, 'kind' | 'su
     case 'user':
     case 'api_key': {
       const facts = await authorFacts(knex, identity.org, identity.sub);
-      const bot = facts?.is_bot === true || (identity.kind === 'api_key' && facts?.role === 'bot');
+      const bot = facts?.is_bot === true || (identity.kind === 'api_key' && (facts?.role === 'bot' || identity.role === 'bot'));
       return { type: bot ? 'bot' : 'agent', id: identity.sub };
     }
   }

@@ -6,14 +6,25 @@ type Path = readonly (string | number)[];
 /**
  * A web view opens inside the widget, so it may only show the organization's own pages
  * (DESIGN.md "Messages"): every web-view URL's host must be on `organizations.webview_hosts`.
- * The schema already checked https; this is the organization's rule, named by its JSON path.
+ * The schema already checked the scheme (https, or http on a loopback host); this is the
+ * organization's rule, named by its JSON path.
  */
 export function checkWebviewHosts(content: MessageContent, allowedHosts: readonly string[], at: Path): void {
   const allowed = new Set(allowedHosts.map((host) => host.toLowerCase()));
-  const refused = webviewUrls(content)
-    .filter(({ url }) => !allowed.has(new URL(url).hostname.toLowerCase()))
-    .map(({ path }) => ({ field: fieldPath([...at, ...path]), message: "must be on the organization's web-view hosts (webview_hosts)" }));
+  const refused = webviewUrls(content).flatMap(({ url, path }) => {
+    const problem = webviewHostProblem(new URL(url), allowed);
+    return problem ? [{ field: fieldPath([...at, ...path]), message: problem }] : [];
+  });
   if (refused.length > 0) throw validationFailed(refused);
+}
+
+function webviewHostProblem(url: URL, allowed: ReadonlySet<string>): string | undefined {
+  // Plain http is an admin's deliberate development setting: the exact host:port must be listed.
+  if (url.protocol === 'http:') {
+    return allowed.has(url.host) ? undefined : "must be an https URL (http only for a loopback host whose exact host:port is on the organization's web-view hosts, webview_hosts)";
+  }
+  // A listed name allows every port; a listed loopback host:port allows that port.
+  return allowed.has(url.hostname) || allowed.has(url.host) ? undefined : "must be on the organization's web-view hosts (webview_hosts)";
 }
 
 export interface ChosenElement {

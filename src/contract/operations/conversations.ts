@@ -119,6 +119,17 @@ export const conversationOperations = {
     // The same answer as fetch and create: the assignee's name and the localized tags come with it.
     response: conversationDetails,
   }),
+  transfer: defineOperation({
+    name: 'conversations.transfer', method: 'POST', path: '/conversations/{token}/transfer', role: 'agent', tag: 'conversations',
+    description:
+      'Hand a conversation over (agents and bots; assigning in general is `PATCH`, an admin\'s): to a person, `assignee_id`, an active member of the organization ' +
+      'with role agent or above who is not a bot (else 400 naming `assignee_id`), and/or to a group, `group_id`. A transfer to a group alone leaves the conversation ' +
+      'unassigned in that group; one to a person alone keeps its group. A closed conversation cannot be transferred (409). Recorded as `conversations.transfer`.',
+    params: conversationParams,
+    body: z.strictObject({ assignee_id: id.optional(), group_id: id.optional() })
+      .refine((value) => value.assignee_id !== undefined || value.group_id !== undefined, { message: 'must set assignee_id, group_id or both' }),
+    response: conversationDetails,
+  }),
   rate: defineOperation({
     name: 'conversations.rate', method: 'POST', path: '/conversations/{token}/rate', role: 'guest', visitor: true, participant, tag: 'conversations',
     description: 'Rate a conversation 1-5 with an optional comment. A new rating overwrites the current one; earlier ones stay in `ratings`.',

@@ -17,9 +17,22 @@ export const organization = z.object({
 
 const fields = { name: text(200) };
 
-/** A DNS host name, lowercased: `bank.example`. No scheme, port, path or wildcard. */
+const DNS_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+// Only this machine takes a port (and may then be opened over plain http: message-content.ts).
+const LOOPBACK_WITH_PORT = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::([1-9][0-9]{0,4}))?$/;
+
+/**
+ * A DNS host name, lowercased: `bank.example`. No scheme, path or wildcard; a port only on a
+ * loopback host (`localhost:4000`, `127.0.0.1:4000`, `[::1]:4000`), for a bot on the admin's machine.
+ */
 const hostname = z.string().trim().toLowerCase().max(253, 'must be at most 253 characters')
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a host name such as bank.example');
+  .refine(isWebviewHost, 'must be a host name such as bank.example (with a port only on localhost, 127.0.0.1 or [::1])');
+
+function isWebviewHost(value: string): boolean {
+  if (DNS_NAME.test(value)) return true;
+  const loopback = LOOPBACK_WITH_PORT.exec(value);
+  return loopback !== null && Number(loopback[1] ?? 0) <= 65_535;
+}
 
 /** Replaces the whole list; duplicates are stored once. */
 const webviewHosts = z.array(hostname).max(50, 'must have at most 50 items');

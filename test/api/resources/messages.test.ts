@@ -40,6 +40,8 @@ describe('messages', () => {
       ['API key of a member whose role is bot', a.identity('bot', { sub: String(humanBot.id), kind: 'api_key', key_id: 'k2' }), 'bot', String(humanBot.id)],
       ['that member by its own token', a.identity('bot', { sub: String(humanBot.id) }), 'agent', String(humanBot.id)],
       ['API key of an agent', a.identity('agent', { kind: 'api_key', key_id: 'k3' }), 'agent', a.users.agent.id],
+      ["an admin's API key with the bot scope", a.identity('bot', { sub: a.users.admin.id, kind: 'api_key', key_id: 'k4' }), 'bot', a.users.admin.id],
+      ["an admin's API key with the admin scope", a.identity('admin', { kind: 'api_key', key_id: 'k5' }), 'agent', a.users.admin.id],
       ['service client', a.identity('bot', { sub: 'svc-helpdesk', kind: 'client', client_id: 'svc-helpdesk' }), 'bot', 'svc-helpdesk'],
     ];
     const conversation = await api.runtime.db.knex('conversations').where({ token }).first('id');

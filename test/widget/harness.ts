@@ -43,20 +43,23 @@ export async function startRelay(target: string): Promise<Relay> {
   };
 }
 
-/** A site embedding the widget under a strict Content-Security-Policy that names only Gatehouse. */
-export async function startHostSite(gatehouse: string, clientToken: string): Promise<{ url: string; close(): Promise<void> }> {
+/** A site embedding the widget (`?client_token=`) under a strict Content-Security-Policy that names only Gatehouse. */
+export interface HostSite { url: string; close(): Promise<void> }
+
+export async function startHostSite(gatehouse: string): Promise<HostSite> {
   const policy = [
     "default-src 'none'", `script-src ${gatehouse}`, `connect-src ${gatehouse}`, 'img-src https:', `frame-src https://${WEBVIEW_HOST}`,
     "style-src 'none'", "base-uri 'none'", "form-action 'none'",
   ].join('; ');
-  const server = http.createServer((_req, res) => {
+  const server = http.createServer((req, res) => {
+    const clientToken = new URL(req.url ?? '/', 'http://site').searchParams.get('client_token') ?? '';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': policy });
     res.end(`<!DOCTYPE html><html lang="en"><head><title>Bank</title></head><body><h1>Bank</h1>
 <button>Host button</button>
 <script src="${gatehouse}/widget.js" data-client-token="${clientToken}" data-open="true" async></script></body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }) };
 }
 
 export interface WidgetWorld {

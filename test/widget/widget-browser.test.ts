@@ -1,15 +1,19 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_URL, WEBVIEW_HOST, inWidget, routeBankPages, shot, startWidgetWorld, type WidgetWorld } from './harness.js';
+import { IMAGE_URL, WEBVIEW_HOST, inWidget, routeBankPages, shot, startHostSite, startWidgetWorld, type HostSite, type WidgetWorld } from './harness.js';
 
 // Issue 14, the visitor's side in Chromium: the demo page embeds the widget, a visitor session
 // opens, the visitor writes (stored, read back through the API), a bot's messages of every rich
 // variant arrive live and render with their roles, quick replies send a postback and go away, the
 // carousel moves with the arrow keys, a web view opens in the sandboxed panel and closing it
 // returns focus, a cut event stream resumes with Last-Event-ID without duplicates, the visitor
-// rates the chat, every control has a name, and markup in a message shows as text.
+// rates the chat, every control has a name, and markup in a message shows as text. Then a site of
+// its own with a strict CSP: no violation, the host's styles stay out; a site the widget does not
+// allow gets a clear refusal. And the script's URLs and caching.
 
 interface Message { id: string; seq: number; text: string; author: { type: string }; postback: { element_id: string } | null }
+
+const idOf = (answer: { body: { data?: Record<string, unknown> } }) => (answer.body.data as { id: string }).id;
 
 describe('the chat widget on the demo page', () => {
   let world: WidgetWorld;
@@ -17,11 +21,18 @@ describe('the chat widget on the demo page', () => {
   let context: BrowserContext;
   let page: Page;
   let conversation: string;
+  // The bank's own site (its widget allows it) and a site no widget allows. Every widget is made
+  // before the browser's first request: the gateway learns new origins only every few seconds.
+  let site: HostSite;
+  let other: HostSite;
+  let siteToken: string;
   const eventRequests: { lastEventId: string | undefined }[] = [];
 
   beforeAll(async () => {
     world = await startWidgetWorld();
     clientToken = await world.createWidget([world.relay.url]);
+    [site, other] = await Promise.all([startHostSite(world.gatehouse.url), startHostSite(world.gatehouse.url)]);
+    siteToken = await world.createWidget([site.url]);
     await world.as(world.admin, 'POST', `/v2/widgets/${clientToken}/cards`, { type: 'link', title: 'Opening hours', url: 'https://bank.example/hours' });
     context = await world.browser.newContext();
     await routeBankPages(context);
@@ -32,6 +43,7 @@ describe('the chat widget on the demo page', () => {
   }, 120_000);
   afterAll(async () => {
     await context?.close();
+    await Promise.all([site?.close(), other?.close()]);
     await world?.close();
   });
 
@@ -73,7 +85,7 @@ describe('the chat widget on the demo page', () => {
 
   it('shows a bot\'s messages live, every rich variant with its role', async () => {
     const text = await bot({ type: 'text', text: 'Hello, I am Freddy.' });
-    await waitForMessage((text.body.data as Message).id);
+    await waitForMessage(idOf(text));
     expect(await widget().getByRole('log', { name: 'Messages' }).getAttribute('aria-live')).toBe('polite');
 
     const image = await bot({ type: 'image', fallback_text: 'Your statement', image: { url: IMAGE_URL, mime: 'image/png', alt: 'Statement preview' }, caption: 'March' });
@@ -88,7 +100,7 @@ describe('the chat widget on the demo page', () => {
     const card = await bot({ type: 'card', fallback_text: 'Gold card', id: 'gold', title: 'Gold card', subtitle: 'No fees abroad', buttons: [{ id: 'gold-more', type: 'postback', title: 'Tell me more' }] });
     const single = await bot({ type: 'dropdown', fallback_text: 'Pick an account', text: 'Which account?', options: [{ id: 'checking', label: 'Checking', value: 'c' }, { id: 'savings', label: 'Savings', value: 's' }] });
     const multiple = await bot({ type: 'dropdown', fallback_text: 'Pick months', text: 'Which months?', multiple: true, options: [{ id: 'jan', label: 'January', value: '1' }, { id: 'feb', label: 'February', value: '2' }] });
-    await waitForMessage((multiple.body.data as Message).id);
+    await waitForMessage(idOf(multiple));
 
     expect(await widget().getByRole('img', { name: 'Statement preview' }).getAttribute('src')).toBe(IMAGE_URL);
     expect(await widget().getByText('March').isVisible()).toBe(true);
@@ -105,9 +117,9 @@ describe('the chat widget on the demo page', () => {
 
     // Drop-downs answer with postbacks: one for a single choice, one per option of a multiple one.
     await widget().getByRole('combobox', { name: 'Which account?' }).selectOption('savings');
-    await widget().locator(`[data-id="${(single.body.data as Message).id}"]`).getByRole('button', { name: 'Send choice' }).click();
+    await widget().locator(`[data-id="${idOf(single)}"]`).getByRole('button', { name: 'Send choice' }).click();
     await widget().getByRole('listbox', { name: 'Which months?' }).selectOption(['jan', 'feb']);
-    await widget().locator(`[data-id="${(multiple.body.data as Message).id}"]`).getByRole('button', { name: 'Send choice' }).click();
+    await widget().locator(`[data-id="${idOf(multiple)}"]`).getByRole('button', { name: 'Send choice' }).click();
     await expect.poll(async () => (await stored()).filter((m) => m.postback).map((m) => m.postback!.element_id)).toEqual(['savings', 'jan', 'feb']);
   });
 
@@ -118,7 +130,7 @@ describe('the chat widget on the demo page', () => {
     await shot(page, '05-quick-replies');
     await group.getByRole('button', { name: 'Statement' }).click();
     await group.waitFor({ state: 'detached' });
-    await expect.poll(async () => (await stored()).at(-1)?.postback).toEqual({ message_id: (replies.body.data as Message).id, element_id: 'statement' });
+    await expect.poll(async () => (await stored()).at(-1)?.postback).toEqual({ message_id: idOf(replies), element_id: 'statement' });
     expect((await stored()).at(-1)!.text).toBe('Statement');
   });
 
@@ -130,7 +142,7 @@ describe('the chat widget on the demo page', () => {
         { id: 'platinum', title: 'Platinum', subtitle: 'For travellers' },
       ],
     });
-    await waitForMessage((carousel.body.data as Message).id);
+    await waitForMessage(idOf(carousel));
     const region = widget().getByRole('region', { name: 'Our cards' });
     expect(await region.getAttribute('aria-roledescription')).toBe('carousel');
     await region.getByRole('group', { name: '1 of 3: Classic' }).focus();
@@ -170,7 +182,7 @@ describe('the chat widget on the demo page', () => {
     const requests = eventRequests.length;
     world.relay.cut();
     const missed = await bot({ type: 'text', text: 'Sent while you were offline' });
-    await waitForMessage((missed.body.data as Message).id);
+    await waitForMessage(idOf(missed));
     const resumed = eventRequests.slice(requests);
     expect(resumed.length).toBeGreaterThan(0);
     expect(Number(resumed[0]!.lastEventId)).toBeGreaterThanOrEqual(before);
@@ -206,5 +218,78 @@ describe('the chat widget on the demo page', () => {
     expect(await item.locator('.text').textContent()).toBe(markup);
     expect(await item.locator('img, b').count()).toBe(0);
     expect(await page.title()).not.toBe('pwned');
+  });
+
+  it('works on a site with a strict Content-Security-Policy, untouched by its styles', async () => {
+    const token = siteToken;
+    const hostContext = await world.browser.newContext();
+    try {
+      await routeBankPages(hostContext);
+      await hostContext.addInitScript("window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));");
+      const host = await hostContext.newPage();
+      const console: string[] = [];
+      host.on('console', (message) => { if (/Content Security Policy|Refused to/i.test(message.text())) console.push(message.text()); });
+      const hostWidget = host.locator('[data-gatehouse-widget]');
+
+      await host.goto(`${site.url}/?client_token=${token}`);
+      await host.waitForSelector('[data-gatehouse-widget][data-state=ready]');
+      // The host's stylesheet paints every button red; the widget's buttons keep their own colours.
+      await host.evaluate("(() => { const s = new CSSStyleSheet(); s.replaceSync('button { background: rgb(255, 0, 0) !important; }'); document.adoptedStyleSheets = [s]; })()");
+      expect(await host.evaluate("getComputedStyle(document.querySelector('body > button')).backgroundColor")).toBe('rgb(255, 0, 0)');
+      expect(await inWidget(host, "getComputedStyle(root.querySelector('.launcher')).backgroundColor")).not.toBe('rgb(255, 0, 0)');
+
+      await hostWidget.getByRole('textbox', { name: 'Message' }).fill('Hello from the bank site');
+      await hostWidget.getByRole('button', { name: 'Send', exact: true }).click();
+      await hostWidget.locator('[role=log] .message').first().waitFor();
+      const started = await host.evaluate(`JSON.parse(localStorage.getItem('gatehouse-widget:${token}')).conversation`);
+      const answer = await world.as(world.bot, 'POST', `/v2/conversations/${started}/messages`, { content: {
+        type: 'card', fallback_text: 'Statement', id: 'statement', title: 'Your statement', image: { url: IMAGE_URL, mime: 'image/png', alt: 'Statement' },
+        buttons: [{ id: 'details', type: 'webview', title: 'Card details', url: `https://${WEBVIEW_HOST}/form`, height: 'compact' }],
+      } });
+      await hostWidget.locator(`[data-id="${idOf(answer)}"]`).waitFor();
+      await hostWidget.getByRole('img', { name: 'Statement' }).evaluate('(img) => img.decode()');
+      await hostWidget.getByRole('button', { name: 'Card details' }).click();
+      await host.frameLocator('[data-gatehouse-widget] iframe').locator('#card').waitFor();
+      expect(await hostWidget.getByRole('dialog', { name: 'Card details' }).getAttribute('data-height')).toBe('compact');
+      await shot(host, '09-strict-csp-site');
+      expect(await host.evaluate('window.__violations')).toEqual([]);
+      expect(console).toEqual([]);
+
+      // On a site the widget does not allow, a clear refusal, whether the origin is another
+      // widget's (the configuration loads, the session is refused) or no widget's at all.
+      const refusal = (origin: string) => `The chat cannot be opened on ${origin}: this address is not one of the widget's allowed origins, or the chat service cannot be reached.`;
+      await host.goto(`${site.url}/?client_token=${clientToken}`);
+      await host.waitForSelector('[data-gatehouse-widget][data-state=refused]');
+      expect(await hostWidget.getByRole('alert').textContent()).toBe(refusal(site.url));
+      await host.goto(`${other.url}/?client_token=${token}`);
+      await host.waitForSelector('[data-gatehouse-widget][data-state=refused]');
+      expect(await hostWidget.getByRole('alert').textContent()).toBe(refusal(other.url));
+      await shot(host, '10-origin-refused');
+    } finally {
+      await hostContext.close();
+    }
+  });
+
+  it('serves the script at a stable URL and at an immutable, content-hashed one', async () => {
+    const stable = await fetch(`${world.gatehouse.url}/widget.js`);
+    expect(stable.status).toBe(200);
+    expect(stable.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(stable.headers.get('cache-control')).toBe('public, max-age=300, must-revalidate');
+    expect(stable.headers.get('content-encoding')).toBe('gzip');
+    const body = await stable.text();
+    expect(body).not.toMatch(/\beval\(|new Function\(|innerHTML/);
+    const versioned = stable.headers.get('content-location')!;
+    expect(versioned).toMatch(/^\/widget\/[0-9a-f]{16}\/widget\.js$/);
+    const immutable = await fetch(world.gatehouse.url + versioned);
+    expect([immutable.status, immutable.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
+    expect(await immutable.text()).toBe(body);
+    const revalidated = await fetch(`${world.gatehouse.url}/widget.js`, {
+      // fetch adds `cache-control: no-cache` to a conditional request unless it has one.
+      headers: { 'if-none-match': stable.headers.get('etag')!, 'cache-control': 'max-age=0' },
+    });
+    expect(revalidated.status).toBe(304);
+    const answers = await Promise.all(['/widget/0123456789abcdef/widget.js', '/Widget.js', '/widget.js/', '/widget/demo/', '/widget'].map(async (path) => (await fetch(world.gatehouse.url + path)).status));
+    expect(answers).toEqual([404, 404, 404, 404, 404]);
+    expect((await fetch(`${world.gatehouse.url}/widget.js`, { method: 'POST' })).status).toBe(405);
   });
 });

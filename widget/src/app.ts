@@ -50,8 +50,8 @@ export async function mountWidget(options: WidgetOptions): Promise<void> {
   try {
     config = await api.config();
   } catch (err) {
-    host.dataset.state = 'unavailable';
-    main.replaceChildren(h('p', { class: 'notice' }, err instanceof ApiError && err.status === 404 ? 'This chat is not available.' : 'The chat cannot be reached right now.'));
+    host.dataset.state = 'refused';
+    main.replaceChildren(refusal(err));
     return;
   }
   heading.textContent = config.name;
@@ -67,11 +67,23 @@ export async function mountWidget(options: WidgetOptions): Promise<void> {
     host.dataset.state = 'ready';
   } catch (err) {
     host.dataset.state = 'refused';
-    const refused = err instanceof ApiError && err.code === 'origin_not_allowed';
-    chat.element.replaceChildren(h('p', { class: 'notice', role: 'alert' }, refused
-      ? `This chat is not enabled for ${location.origin}. The site's owner can add this address to the widget's allowed origins.`
-      : `The chat cannot be started right now${err instanceof ApiError ? `: ${err.message}` : '.'}`));
+    chat.element.replaceChildren(refusal(err));
   }
+}
+
+/**
+ * Why the chat cannot open, for the visitor and the site's owner. Gatehouse answers CORS only to
+ * the origins of its widgets, so a refused origin usually shows as a failed fetch (a TypeError,
+ * like a network failure), and only sometimes as a readable `origin_not_allowed`.
+ */
+function refusal(err: unknown): HTMLElement {
+  const origin = location.origin;
+  const text = !(err instanceof ApiError)
+    ? `The chat cannot be opened on ${origin}: this address is not one of the widget's allowed origins, or the chat service cannot be reached.`
+    : err.code === 'origin_not_allowed'
+      ? `This chat is not enabled for ${origin}. The site's owner can add this address to the widget's allowed origins.`
+      : err.status === 404 ? 'This chat is not available.' : `The chat cannot be started right now: ${err.message}`;
+  return h('p', { class: 'notice', role: 'alert' }, text);
 }
 
 /** The tab list (chat first when the configuration names none) and its panels. */

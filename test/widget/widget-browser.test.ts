@@ -192,6 +192,7 @@ describe('the chat widget on the demo page', () => {
   });
 
   it('lets the visitor rate the chat', async () => {
+    await widget().getByText('Rate this chat').click();
     await widget().getByRole('radio', { name: '4 of 5' }).check();
     await widget().getByRole('textbox', { name: 'Comment (optional)' }).fill('Quick answers');
     await widget().getByRole('button', { name: 'Send rating' }).click();

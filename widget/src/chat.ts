@@ -18,7 +18,7 @@ export class Chat implements Actions {
   private readonly log: HTMLElement;
   private readonly replies: HTMLElement;
   private readonly input: HTMLTextAreaElement;
-  private readonly rating: HTMLFormElement;
+  private readonly ratingBox: HTMLElement;
   private readonly shown = new Map<string, number>();
   private lastSeq = 0;
   private stop: (() => void) | undefined;
@@ -39,8 +39,8 @@ export class Chat implements Actions {
         this.sendText();
       }
     });
-    this.rating = this.ratingForm();
-    this.element = h('div', { class: 'chat' }, greeting ? h('p', { class: 'greeting' }, greeting) : null, this.log, this.replies, form, this.rating);
+    this.ratingBox = this.ratingForm();
+    this.element = h('div', { class: 'chat' }, greeting ? h('p', { class: 'greeting' }, greeting) : null, this.log, this.replies, form, this.ratingBox);
   }
 
   /** Shows the stored conversation, if it is still open, and follows it. */
@@ -63,7 +63,7 @@ export class Chat implements Actions {
   private follow(conversation: Conversation): void {
     for (const message of conversation.messages ?? []) this.show(message);
     this.lastSeq = Math.max(this.lastSeq, conversation.last_event_seq);
-    this.rating.hidden = false;
+    this.ratingBox.hidden = false;
     this.stop?.();
     this.stop = followEvents({
       url: this.api.eventsUrl(conversation.token),
@@ -161,12 +161,14 @@ export class Chat implements Actions {
     this.follow(conversation);
   }
 
-  private ratingForm(): HTMLFormElement {
+  private ratingForm(): HTMLElement {
     const scores = [1, 2, 3, 4, 5].map((score) =>
       h('label', { class: 'score' }, h('input', { type: 'radio', name: 'gh-score', value: String(score), 'aria-label': `${score} of 5` }), String(score)));
     const comment = h('textarea', { rows: '2', 'aria-label': 'Comment (optional)', placeholder: 'Comment (optional)', maxlength: '1000' });
-    const form = h('form', { class: 'rating', hidden: true },
-      h('fieldset', {}, h('legend', {}, 'Rate this chat'), h('div', { class: 'scores' }, ...scores)), comment, h('button', { type: 'submit', class: 'button' }, 'Send rating'));
+    // A disclosure, so the form takes no room until the visitor wants it.
+    const form = h('form', { class: 'rating' },
+      h('fieldset', {}, h('legend', {}, 'Score'), h('div', { class: 'scores' }, ...scores)), comment, h('button', { type: 'submit', class: 'button' }, 'Send rating'));
+    const disclosure = h('details', { class: 'rating-box', hidden: true }, h('summary', {}, 'Rate this chat'), form);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const score = Number(form.querySelector<HTMLInputElement>('input[name=gh-score]:checked')?.value ?? 0);
@@ -178,7 +180,7 @@ export class Chat implements Actions {
       this.session.authorized((t) => this.api.rate(t, token, score, comment.value.trim() || null))
         .then(() => this.status('Thank you for your rating.'), (err: unknown) => this.status(`Your rating was not sent: ${err instanceof Error ? err.message : 'no connection'}.`));
     });
-    return form;
+    return disclosure;
   }
 
   /** Stops following (the widget is removed). */

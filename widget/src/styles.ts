@@ -54,7 +54,9 @@ select { padding: 6px; border-radius: 6px; border: 1px solid #bbb; }
 .composer { display: flex; gap: 6px; padding: 8px 12px; border-top: 1px solid #ddd; }
 .composer textarea { flex: 1; resize: none; border: 1px solid #bbb; border-radius: 8px; padding: 6px 8px; }
 .send { background: var(--gh-color); color: #fff; }
-.rating { padding: 4px 12px 8px; display: flex; flex-direction: column; gap: 4px; }
+.rating-box { padding: 4px 12px 8px; }
+.rating-box summary { cursor: pointer; color: var(--gh-color); }
+.rating { display: flex; flex-direction: column; gap: 4px; padding-top: 4px; }
 .rating fieldset { border: 0; margin: 0; padding: 0; }
 .rating legend { font-weight: 600; }
 .scores { display: flex; gap: 8px; }

@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript with the dev dependencies, then keep only production ones.
+# Build: compile TypeScript and bundle the widget with the dev dependencies, then keep only production ones.
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,6 +8,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY views ./views
+# The chat widget: browser TypeScript bundled by esbuild into dist/widget/widget.js.
+COPY widget ./widget
+COPY scripts/build-widget.ts ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim

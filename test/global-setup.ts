@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../src/db/knex.js';
 import { migrateLatest } from '../src/db/migrate.js';
+import { buildWidget } from '../scripts/build-widget.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,6 +20,9 @@ declare module 'vitest' {
  * or `CREATE DATABASE … TEMPLATE …`), which costs milliseconds instead of a fresh migration.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The auth server serves the widget's bundle from dist/: built from the current source for every
+  // run, so a fresh clone (or a changed widget) is tested as it is.
+  await buildWidget();
   if (project.name === 'postgres') {
     const url = process.env.TEST_DATABASE_URL!;
     const template = `gatehouse_template_${process.pid}`;

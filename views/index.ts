@@ -17,3 +17,4 @@ export {
   type WebhookChoices, type WebhookDeliveryItem, type WebhookListItem, type WebhookOrganization, type WebhookPageView,
 } from './webhooks.js';
 export { renderWebhookDeliveryPage, type WebhookAttemptItem } from './webhook-delivery.js';
+export { renderWidgetDemo, type WidgetDemoView } from './widget-demo.js';

@@ -10,6 +10,7 @@ import { createPasswordReset } from './password-reset/index.js';
 import { createTokenApi } from './token-api/index.js';
 import { createVisitorSessions } from './visitor-sessions/index.js';
 import { webhookSettings } from './webhooks/settings-page.js';
+import { widgetRoutes } from './widget/router.js';
 
 /**
  * Extension point of the auth server (issue 3): routes and account-page sections that other
@@ -52,7 +53,7 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
     signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
   });
   return {
-    routes: [tokenApi.middleware, visitorSessions, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes, webhooks.routes],
+    routes: [tokenApi.middleware, visitorSessions, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes, webhooks.routes, widgetRoutes(runtime)],
     accountSections: [
       email.section,
       apiKeys.section,

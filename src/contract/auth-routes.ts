@@ -32,6 +32,14 @@ export const PASSWORD_RESET_CONFIRM_API_PATH = '/v2/auth/password-reset/confirm'
  */
 export const VISITOR_SESSION_ROUTES = ['/v2/widgets/:clientToken/sessions', '/widgets/:clientToken/sessions'] as const;
 
+/**
+ * The chat widget (issue 14): the stable script URL sites embed, the same script under a
+ * content-hashed URL cached for a year, and the demo page that embeds it.
+ */
+export const WIDGET_SCRIPT_PATH = '/widget.js';
+export const WIDGET_VERSIONED_ROUTE = '/widget/:version/widget.js';
+export const WIDGET_DEMO_PAGE = '/widget/demo';
+
 /** The pages mailed links open (src/auth/onboarding): accepting an invitation, activating an account. */
 export const INVITATION_PAGE = '/account/invitation';
 export const ACTIVATION_PAGE = '/account/activate';
@@ -86,10 +94,13 @@ export const AUTH_SERVER_ROUTES: readonly string[] = Object.freeze([
   PASSWORD_RESET_API_PATH,
   PASSWORD_RESET_CONFIRM_API_PATH,
   ...VISITOR_SESSION_ROUTES,
+  WIDGET_SCRIPT_PATH,
+  WIDGET_VERSIONED_ROUTE,
+  WIDGET_DEMO_PAGE,
 ]);
 
 /** Where auth-server paths live: anything that folds into one of these is the auth server's. */
-const AUTH_NAMESPACES = ['/.well-known', '/oauth2', '/interaction', '/account', '/v2/auth'];
+const AUTH_NAMESPACES = ['/.well-known', '/oauth2', '/interaction', '/account', '/v2/auth', '/widget', WIDGET_SCRIPT_PATH];
 const namespaceDirs = AUTH_NAMESPACES.map((ns) => `${ns}/`);
 
 const parameter = /^[A-Za-z0-9_-]+$/;

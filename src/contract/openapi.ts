@@ -27,6 +27,7 @@ const guideTitles: Record<(typeof GUIDES)[number], string> = {
   'oauth-apps.md': 'OAuth apps',
   'calling-the-api.md': 'Calling the API',
   'chat.md': 'Chat: widgets, visitors, conversations and messages',
+  'widget.md': 'The chat widget: embedding, Content-Security-Policy, demo page',
   'helpdesk.md': 'Helpdesk: tickets from creation to closed',
   'webhooks.md': 'Webhooks: endpoints, signed deliveries, the delivery log',
   'statistics.md': 'Statistics',

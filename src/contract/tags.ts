@@ -36,4 +36,4 @@ export const TAGS: Readonly<Record<string, TagInfo>> = {
 };
 
 /** The guides /docs links to, served from docs/ as Markdown. */
-export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'chat.md', 'helpdesk.md', 'webhooks.md', 'statistics.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;
+export const GUIDES = ['tokens.md', 'api-keys.md', 'oauth-apps.md', 'calling-the-api.md', 'chat.md', 'widget.md', 'helpdesk.md', 'webhooks.md', 'statistics.md', 'gateway.md', 'operating.md', 'configuration.md', 'security.md', 'benchmarks.md'] as const;

@@ -22,7 +22,8 @@ export interface WidgetOrigins {
   ofWidget(origin: string, clientToken: string): boolean | Promise<boolean>;
 }
 
-const allowHeaders = 'authorization, content-type, x-request-id, traceparent, tracestate';
+// `last-event-id`: a widget resuming a conversation's event stream with fetch (issue 14).
+const allowHeaders = 'authorization, content-type, x-request-id, traceparent, tracestate, last-event-id';
 const exposeHeaders = 'ratelimit, ratelimit-policy, retry-after, x-request-id, www-authenticate';
 
 export function createCors(isAllowed: OriginSource, staticOrigins: readonly string[]) {

@@ -13,4 +13,6 @@ export const visitorSessionFields = {
     .describe('Visitor sessions opened or resumed per window (RATE_LIMIT_WINDOW_S) per client IP.'),
   RATE_LIMIT_VISITOR_SESSIONS_WIDGET: positiveInt(1_200)
     .describe('Visitor sessions opened or resumed per window (RATE_LIMIT_WINDOW_S) per widget, from all IPs together.'),
+  WIDGET_DEMO: z.union([z.boolean(), z.stringbool()]).optional()
+    .describe('Serve the widget\'s demo page `/widget/demo`. Unset: on with the embedded database (DATABASE_URL unset), off with DATABASE_URL (production).'),
 } as const;

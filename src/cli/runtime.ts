@@ -5,10 +5,12 @@ import { createInProcessBus, createRedisBus } from '../shared/bus.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createMetricsRegistry } from '../shared/metrics.js';
 import { createRedis, type Redis } from '../shared/redis.js';
-import { loadSecrets } from '../shared/secrets.js';
+import { loadSecrets, type ManagedSecrets } from '../shared/secrets.js';
 import { createDatabase } from '../db/knex.js';
 
 export interface OwnedRuntime extends Runtime {
+  /** Settled against the database's fingerprint when the process starts (installation-secret.ts). */
+  readonly secrets: ManagedSecrets;
   /** Closes what the runtime opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -19,7 +21,8 @@ export async function createRuntime(
   logger: Logger,
   options: { clock?: Clock; db?: Database } = {},
 ): Promise<OwnedRuntime> {
-  const secrets = loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR });
+  const clock = options.clock ?? systemClock;
+  const secrets = loadSecrets({ secret: config.SECRET, previous: config.SECRET_PREVIOUS, dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL, now: () => clock.now() });
   const db =
     options.db ??
     (config.DATABASE_URL
@@ -44,7 +47,7 @@ export async function createRuntime(
     bus,
     redis,
     secrets,
-    clock: options.clock ?? systemClock,
+    clock,
     metrics: createMetricsRegistry(),
     async close() {
       await bus.close();

@@ -5,6 +5,7 @@ import type { Component } from '../shared/runtime.js';
 import { listen, type RunningServer } from '../shared/server.js';
 import { migrateLatest } from '../db/migrate.js';
 import { bootstrapFirstRun } from './bootstrap.js';
+import { settleInstallationSecret } from './installation-secret.js';
 import { createRuntime, type OwnedRuntime } from './runtime.js';
 
 /** The start banner's line when mails are not sent (issue 18). */
@@ -56,6 +57,7 @@ export async function start(options: StartOptions): Promise<Started> {
       const applied = await migrateLatest(runtime.db.knex);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
+    await settleInstallationSecret(runtime.db.knex, runtime.secrets, { now: () => runtime.clock.now(), logger, generated: !config.SECRET });
     if (role === 'all' || role === 'auth') {
       const result = await bootstrapFirstRun(runtime.db.knex, {
         email: config.ADMIN_EMAIL,

@@ -39,6 +39,8 @@ export const coreFields = {
   DATA_DIR: z.string().min(1).default('./data').describe('Embedded database, lock file and generated secret.'),
   SECRET: optionalString().pipe(z.string().min(32, 'must be at least 32 characters').optional())
     .describe('Root secret for assertions, API-key hashes and key encryption. Unset: generated once into `DATA_DIR/secret.key`. Set it (same value) on every process of a multi-process deployment.'),
+  SECRET_PREVIOUS: optionalString().pipe(z.string().min(32, 'must be at least 32 characters').optional())
+    .describe('During a root-secret rotation only: the secret being replaced. Still accepted until the grace period `gatehouse secret rotate` records ends (docs/operating.md).'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level.'),
   ADMIN_EMAIL: optionalString().pipe(z.email('must be an email address').optional())

@@ -69,7 +69,8 @@ describe('one installation, one root secret, rotated', () => {
   });
 
   it('keeps keys, tokens, client and webhook secrets and visitors working across a rotation; the old secret stops at the end of the grace period', async () => {
-    let { url, runtime } = running!;
+    let { url } = running!;
+    const { runtime } = running!;
     const knex = db.knex;
     const org = (await findOrganization(knex, 'Default organization'))!.id;
     const usedKey = await memberKey(knex, runtime.secrets.derive('api-key-hash'), org, 'admin');
@@ -102,7 +103,7 @@ describe('one installation, one root secret, rotated', () => {
     expect(await idleWorks()).toBe(200);
 
     // Step 1: every process gets the new secret, the installation's as SECRET_PREVIOUS.
-    ({ url, runtime } = await boot({ SECRET: NEW, SECRET_PREVIOUS: OLD }));
+    await boot({ SECRET: NEW, SECRET_PREVIOUS: OLD });
     expect(await works()).toEqual(allWork);
     expect(await webhookSecretNow()).toBe(webhookSecret);
     expect(await idleWorks()).toBe(200);
@@ -118,7 +119,7 @@ describe('one installation, one root secret, rotated', () => {
     expect(decryptString(deriveKey(Buffer.from(NEW), 'webhook-secret-encryption'), sealed.secret, `webhook-endpoint:${sealed.id}`)).toBe(webhookSecret);
 
     // Step 3: processes restarted after the rotation make everything new with the new secret.
-    ({ url, runtime } = await boot({ SECRET: NEW, SECRET_PREVIOUS: OLD }));
+    ({ url } = await boot({ SECRET: NEW, SECRET_PREVIOUS: OLD }));
     expect(await works()).toEqual(allWork);
     expect(await webhookSecretNow()).toBe(webhookSecret);
     // The key used since was rehashed with the new secret's hash key.

@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '../shared/metrics.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { loadSecrets, type ManagedSecrets } from '../shared/secrets.js';
 import { createDatabase } from '../db/knex.js';
+import { pendingMigrations } from '../db/migrate.js';
 
 export interface OwnedRuntime extends Runtime {
   /** Settled against the database's fingerprint when the process starts (installation-secret.ts). */
@@ -40,8 +41,15 @@ export async function createRuntime(
     );
   }
   const bus = redis && subscriber ? createRedisBus({ publisher: redis, subscriber, logger, prefix: config.REDIS_KEY_PREFIX }) : createInProcessBus();
+  // Once applied, a migration stays applied: only the wait for the upgrade's migrations is polled.
+  let migrated = false;
+  const schema = async () => {
+    migrated ||= (await pendingMigrations(db.knex)).length === 0;
+    return migrated ? 'ok' as const : 'failed' as const;
+  };
   return {
     config,
+    schema,
     logger,
     db,
     bus,

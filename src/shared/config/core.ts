@@ -22,6 +22,8 @@ export const coreFields = {
     .describe('Auth server port on INTERNAL_HOST. Default: a free port with `--role all` (so two instances never collide), 8081 for `--role auth` and for the upstream a `--role gateway` reaches.'),
   API_PORT: optionalPort()
     .describe('Resource API port on INTERNAL_HOST. Default: a free port with `--role all`, 8082 for `--role api` and for the upstream a `--role gateway` reaches.'),
+  WORKER_PORT: optionalPort()
+    .describe('Port on INTERNAL_HOST where a `--role worker` process answers `/health` and `/ready` (probes). Default 8083; `--role all` has none (the gateway answers).'),
   AUTH_UPSTREAM_URL: url().optional()
     .describe('Where a `--role gateway` process reaches the auth server. Default `http://INTERNAL_HOST:AUTH_PORT`.'),
   API_UPSTREAM_URL: url().optional()

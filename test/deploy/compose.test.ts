@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SPLIT_API_PORT, SPLIT_AUTH_PORT } from '../../src/cli/start.js';

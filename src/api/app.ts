@@ -32,7 +32,7 @@ export function createApiComponent(runtime: Runtime): Component {
   app.use(serveDocs({ operations, publicUrl: runtime.config.PUBLIC_URL }));
   app.use(resolveOperation(routes));
   app.use(verifyAssertion(
-    runtime.secrets.derive('identity-assertion'),
+    () => runtime.secrets.accepted('identity-assertion'),
     createReplayCache({ redis: runtime.redis, keyPrefix: runtime.config.REDIS_KEY_PREFIX, clock: runtime.clock, logger: runtime.logger }),
   ));
   app.use(checkMembership(runtime.db.knex));

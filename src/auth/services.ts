@@ -48,7 +48,8 @@ export async function createAuthServices(runtime: Runtime) {
     onReplay: (grantId) => revokeGrant(revocation, grantId),
     onAccessTokensRevoked: (grantId) => announceGrantRevoked(revocation, grantId),
   });
-  const cookieKeys = [secrets.derive('cookie').toString('base64url')];
+  // Signed with the first; during a root-secret rotation the previous secret's key still verifies.
+  const cookieKeys = secrets.accepted('cookie').map((key) => key.toString('base64url'));
 
   const providers = await createProviderHolder({
     loadKeys: () => loadSigningKeys(keyDeps),

@@ -5,10 +5,13 @@ import { createInProcessBus, createRedisBus } from '../shared/bus.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createMetricsRegistry } from '../shared/metrics.js';
 import { createRedis, type Redis } from '../shared/redis.js';
-import { loadSecrets } from '../shared/secrets.js';
+import { loadSecrets, type ManagedSecrets } from '../shared/secrets.js';
 import { createDatabase } from '../db/knex.js';
+import { pendingMigrations } from '../db/migrate.js';
 
 export interface OwnedRuntime extends Runtime {
+  /** Settled against the database's fingerprint when the process starts (installation-secret.ts). */
+  readonly secrets: ManagedSecrets;
   /** Closes what the runtime opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -19,7 +22,8 @@ export async function createRuntime(
   logger: Logger,
   options: { clock?: Clock; db?: Database } = {},
 ): Promise<OwnedRuntime> {
-  const secrets = loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR });
+  const clock = options.clock ?? systemClock;
+  const secrets = loadSecrets({ secret: config.SECRET, previous: config.SECRET_PREVIOUS, dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL, now: () => clock.now() });
   const db =
     options.db ??
     (config.DATABASE_URL
@@ -37,14 +41,21 @@ export async function createRuntime(
     );
   }
   const bus = redis && subscriber ? createRedisBus({ publisher: redis, subscriber, logger, prefix: config.REDIS_KEY_PREFIX }) : createInProcessBus();
+  // Once applied, a migration stays applied: only the wait for the upgrade's migrations is polled.
+  let migrated = false;
+  const schema = async () => {
+    migrated ||= (await pendingMigrations(db.knex)).length === 0;
+    return migrated ? 'ok' as const : 'failed' as const;
+  };
   return {
     config,
+    schema,
     logger,
     db,
     bus,
     redis,
     secrets,
-    clock: options.clock ?? systemClock,
+    clock,
     metrics: createMetricsRegistry(),
     async close() {
       await bus.close();

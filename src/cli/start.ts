@@ -5,6 +5,8 @@ import type { Component } from '../shared/runtime.js';
 import { listen, type RunningServer } from '../shared/server.js';
 import { migrateLatest } from '../db/migrate.js';
 import { bootstrapFirstRun } from './bootstrap.js';
+import { settleInstallationSecret } from './installation-secret.js';
+import { withProbes } from './probes.js';
 import { createRuntime, type OwnedRuntime } from './runtime.js';
 
 /** The start banner's line when mails are not sent (issue 18). */
@@ -18,6 +20,8 @@ export type StartRole = (typeof ROLES_TO_START)[number];
 /** Where split roles find each other unless AUTH_PORT / API_PORT say otherwise. */
 export const SPLIT_AUTH_PORT = 8081;
 export const SPLIT_API_PORT = 8082;
+/** Where a `--role worker` process answers its probes unless WORKER_PORT says otherwise. */
+export const SPLIT_WORKER_PORT = 8083;
 
 export interface Started {
   readonly runtime: OwnedRuntime;
@@ -56,6 +60,7 @@ export async function start(options: StartOptions): Promise<Started> {
       const applied = await migrateLatest(runtime.db.knex);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
+    await settleInstallationSecret(runtime.db.knex, runtime.secrets, { now: () => runtime.clock.now(), logger, generated: !config.SECRET });
     if (role === 'all' || role === 'auth') {
       const result = await bootstrapFirstRun(runtime.db.knex, {
         email: config.ADMIN_EMAIL,
@@ -73,7 +78,9 @@ export async function start(options: StartOptions): Promise<Started> {
     const serve = async (component: Component, host: string, port: number): Promise<string> => {
       components.push(component);
       if (!component.listener) return '';
-      const server = await listen(component.listener, { host, port });
+      // The gateway answers /ready itself; the internal listeners get it here.
+      const listener = component.name === 'gateway' ? component.listener : withProbes(runtime, component.listener);
+      const server = await listen(listener, { host, port });
       if (component.onUpgrade) server.server.on('upgrade', component.onUpgrade);
       if (component.onCheckContinue) server.server.on('checkContinue', component.onCheckContinue);
       servers.push(server);
@@ -101,6 +108,8 @@ export async function start(options: StartOptions): Promise<Started> {
     if (role === 'all' || role === 'worker') {
       const { createWebhookWorker } = await import('../webhooks/worker.js');
       await serve(createWebhookWorker(runtime), config.INTERNAL_HOST, 0);
+      // Alone, the worker has no listener an orchestrator could probe: it gets one for /health and /ready.
+      if (role === 'worker') await serve({ name: 'worker', listener: withProbes(runtime), stop: async () => {} }, config.INTERNAL_HOST, config.WORKER_PORT ?? SPLIT_WORKER_PORT);
       // Issue 18: the mail sender runs beside the webhook worker; without MAIL_URL mails wait in the mailbox.
       if (config.MAIL_URL) {
         const { createMailComponent } = await import('../mail/component.js');

@@ -19,6 +19,8 @@ export interface ApiKeyRow {
 
 /** A key as the gateway needs it to authenticate: with its creator's current standing. */
 export interface ApiKeyCredential extends ApiKeyRow {
+  /** The stored keyed hash that matched (rehashed when made with a previous root secret). */
+  secret_hash: string;
   creator_role: Role | null;
   creator_disabled_at: Date | null;
 }
@@ -48,14 +50,15 @@ export async function insertApiKey(
   return row as ApiKeyRow;
 }
 
-export async function findApiKeyByHash(knex: Knex, secretHash: string): Promise<ApiKeyCredential | undefined> {
+/** By keyed hash: several during a root-secret rotation (one per accepted secret). */
+export async function findApiKeyByHash(knex: Knex, secretHashes: string | readonly string[]): Promise<ApiKeyCredential | undefined> {
   return knex('api_keys')
     .leftJoin('memberships', function () {
       this.on('memberships.user_id', 'api_keys.user_id').andOn('memberships.organization_id', 'api_keys.organization_id');
     })
     .leftJoin('users', 'users.id', 'api_keys.user_id')
-    .where('api_keys.secret_hash', secretHash)
-    .first([...apiKeyColumns, 'memberships.role as creator_role', 'users.disabled_at as creator_disabled_at']);
+    .whereIn('api_keys.secret_hash', typeof secretHashes === 'string' ? [secretHashes] : secretHashes)
+    .first([...apiKeyColumns, 'api_keys.secret_hash', 'memberships.role as creator_role', 'users.disabled_at as creator_disabled_at']);
 }
 
 export async function findApiKey(knex: Knex, organizationId: string, id: string): Promise<ApiKeyRow | undefined> {
@@ -144,4 +147,9 @@ export function presentApiKey(row: ApiKeyRow) {
     revoked_at: row.revoked_at?.toISOString() ?? null,
     created_at: row.created_at.toISOString(),
   };
+}
+
+/** Rehash on use: a key found by a previous root secret's hash gets the active one's. */
+export async function rehashApiKey(knex: Knex, id: string, from: string, to: string): Promise<void> {
+  await knex('api_keys').where({ id, secret_hash: from }).update({ secret_hash: to });
 }

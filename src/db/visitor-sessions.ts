@@ -65,16 +65,18 @@ export async function findVisitor(knex: Knex, organizationId: string, id: string
 }
 
 /** The visitor a resume credential belongs to, in one organization, unless its sessions were revoked. */
-export async function findResumableVisitor(knex: Knex, organizationId: string, secretHash: string): Promise<VisitorRow | undefined> {
+export async function findResumableVisitor(knex: Knex, organizationId: string, secretHashes: readonly string[]): Promise<VisitorRow | undefined> {
   return toVisitorRow(await visitorsWithWidget(knex)
-    .where({ 'v.organization_id': organizationId, 'v.secret_hash': secretHash })
+    .where({ 'v.organization_id': organizationId })
+    .whereIn('v.secret_hash', secretHashes)
     .whereNull('v.sessions_revoked_at')
     .first(visitorColumns));
 }
 
 /** `last_seen_at`: bookkeeping of a resumed session, not a change of the visitor (no audit row). */
-export async function touchVisitor(knex: Knex, id: string, at: Date): Promise<void> {
-  await knex('visitors').where({ id }).update({ last_seen_at: at });
+export async function touchVisitor(knex: Knex, id: string, at: Date, secretHash?: string): Promise<void> {
+  // With the hash of the active root secret: rehash on use during a root-secret rotation.
+  await knex('visitors').where({ id }).update({ last_seen_at: at, ...(secretHash ? { secret_hash: secretHash } : {}) });
 }
 
 /**

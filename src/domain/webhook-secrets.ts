@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decryptString, encryptString } from '../db/oauth-clients/encryption.js';
+import { decryptWithAny, encryptString } from '../db/oauth-clients/encryption.js';
 import type { Secrets } from '../shared/secrets.js';
 
 /**
@@ -12,10 +12,13 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
+/** The sealing context of an endpoint's secret (a root-secret rotation re-seals with it). */
+export const webhookSecretContext = (endpointId: string) => `webhook-endpoint:${endpointId}`;
+
 export function sealWebhookSecret(secrets: Secrets, endpointId: string, secret: string): string {
-  return encryptString(secrets.derive('webhook-secret-encryption'), secret, `webhook-endpoint:${endpointId}`);
+  return encryptString(secrets.derive('webhook-secret-encryption'), secret, webhookSecretContext(endpointId));
 }
 
 export function openWebhookSecret(secrets: Secrets, endpointId: string, sealed: string): string {
-  return decryptString(secrets.derive('webhook-secret-encryption'), sealed, `webhook-endpoint:${endpointId}`);
+  return decryptWithAny(secrets.accepted('webhook-secret-encryption'), sealed, webhookSecretContext(endpointId));
 }

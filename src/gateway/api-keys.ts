@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { effectiveKeyRole, hashApiKey, type ApiKeyResolver, type ResolvedApiKey } from '../contract/api-key.js';
-import { findApiKeyByHash, touchApiKey, type ApiKeyCredential } from '../db/api-keys.js';
+import { findApiKeyByHash, rehashApiKey, touchApiKey, type ApiKeyCredential } from '../db/api-keys.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -10,6 +10,12 @@ export interface ApiKeyResolverOptions {
   logger: Logger;
   /** HMAC key of stored key hashes (`secrets.derive('api-key-hash')`). */
   hashSecret: Uint8Array;
+  /**
+   * During a root-secret rotation: every accepted hash key, the active one first. A key found by
+   * another one's hash is rehashed with the active one (a keyed hash cannot be re-keyed without
+   * the key itself, which only its holder presents).
+   */
+  acceptedHashSecrets?: () => readonly Uint8Array[];
 }
 
 const touchIntervalMs = 60_000;
@@ -33,8 +39,13 @@ export function createApiKeyResolver(options: ApiKeyResolverOptions): ApiKeyReso
 
   return {
     async resolve(key) {
-      const credential = await findApiKeyByHash(knex, hashApiKey(key, hashSecret));
+      const secrets = options.acceptedHashSecrets?.() ?? [hashSecret];
+      const hashes = secrets.map((secret) => hashApiKey(key, secret));
+      const credential = await findApiKeyByHash(knex, hashes);
       if (!credential) return undefined;
+      if (credential.secret_hash !== hashes[0]) {
+        rehashApiKey(knex, credential.id, credential.secret_hash, hashes[0]!).catch((err: unknown) => logger.warn({ err, key_id: credential.id }, 'could not rehash an API key'));
+      }
       const now = clock.now();
       const resolved = toResolved(credential, now);
       if (resolved) touch(credential, now);

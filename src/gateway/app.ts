@@ -47,7 +47,7 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
   const log = runtime.logger.child({ component: 'gateway' });
   const routes = createRouteTable(options.operations);
   const apiKeys = createApiKeyCache({
-    resolver: options.apiKeys ?? createApiKeyResolver({ knex: runtime.db.knex, clock: runtime.clock, logger: log, hashSecret: runtime.secrets.derive('api-key-hash') }),
+    resolver: options.apiKeys ?? createApiKeyResolver({ knex: runtime.db.knex, clock: runtime.clock, logger: log, hashSecret: runtime.secrets.derive('api-key-hash'), acceptedHashSecrets: () => runtime.secrets.accepted('api-key-hash') }),
     clock: runtime.clock,
     logger: log,
     ttlMs: config.API_KEY_CACHE_TTL_MS,

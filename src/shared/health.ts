@@ -12,15 +12,19 @@ export interface ReadinessReport {
   failed?: string[];
 }
 
-/** `GET /ready`: the database and Redis each answer a ping in time, or the report names which did not. */
-export async function checkReadiness(runtime: Pick<Runtime, 'db' | 'redis'>, timeoutMs = 1_000): Promise<ReadinessReport> {
-  const [database, redis] = await Promise.all([
+/**
+ * `GET /ready`: the database and Redis each answer a ping in time and the database holds every
+ * migration this release knows, or the report names which did not.
+ */
+export async function checkReadiness(runtime: Pick<Runtime, 'db' | 'redis' | 'schema'>, timeoutMs = 1_000): Promise<ReadinessReport> {
+  const [database, redis, migrations] = await Promise.all([
     runtime.db.ping(timeoutMs).then(() => 'ok' as const, () => 'failed' as const),
     runtime.redis === undefined
       ? Promise.resolve('not_configured' as const)
       : withTimeout(runtime.redis.ping(), timeoutMs).then(() => 'ok' as const, () => 'failed' as const),
+    runtime.schema === undefined ? undefined : withTimeout(runtime.schema(), timeoutMs).catch(() => 'failed' as const),
   ]);
-  const checks = { database, redis };
+  const checks = { database, redis, ...(migrations ? { migrations } : {}) };
   const failed = Object.entries(checks).filter(([, state]) => state === 'failed').map(([name]) => name);
   return failed.length === 0
     ? { ok: true, status: 'ready', checks }

@@ -33,6 +33,8 @@ export interface Runtime {
   readonly secrets: Secrets;
   readonly clock: Clock;
   readonly metrics: Registry;
+  /** Whether every migration this release knows is applied (`/ready` waits for it during an upgrade). */
+  readonly schema?: () => Promise<'ok' | 'failed'>;
 }
 
 /** A component the root serves on its own listener and stops on shutdown. */

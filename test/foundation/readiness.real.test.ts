@@ -43,7 +43,7 @@ describe('GET /ready against real Postgres and Redis that go away', () => {
   it('is ready while both answer', async () => {
     expect(await ready(url)).toEqual({
       status: 200,
-      body: { ok: true, status: 'ready', checks: { database: 'ok', redis: 'ok', rate_limit_store: 'ok' } },
+      body: { ok: true, status: 'ready', checks: { database: 'ok', redis: 'ok', migrations: 'ok', rate_limit_store: 'ok' } },
     });
   });
 

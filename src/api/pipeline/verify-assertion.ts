@@ -11,14 +11,28 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * a valid one for this method, path and query, used for the first time, a non-public operation
  * is 401 `invalid_auth`. The body it was made for is checked when the body is read (read-body.ts).
  */
-export function verifyAssertion(key: Uint8Array, replays: ReplayCache): Middleware {
+export function verifyAssertion(keys: () => readonly Uint8Array[], replays: ReplayCache): Middleware {
+  // During a root-secret rotation a gateway may sign with either secret: the active key first.
+  async function verifyWithAny(header: string, request: { method: string; path: string; query: string }) {
+    const [first, ...others] = keys();
+    try {
+      return await verifyAssertionToken(header, first!, request);
+    } catch (err) {
+      for (const key of others) {
+        const verified = await verifyAssertionToken(header, key, request).catch(() => undefined);
+        if (verified) return verified;
+      }
+      throw err;
+    }
+  }
+
   return async function verifyAssertionStep(ctx, next) {
     const call = ctx.state.call;
     const header = ctx.get(IDENTITY_HEADER);
     if (call.operation.role === 'public' && header === '') return next();
     if (header === '') throw new AppError('invalid_auth', 'This API is reached through the gateway, with credentials.');
     try {
-      const verified = await verifyAssertionToken(header, key, { method: ctx.method, path: ctx.path, query: ctx.querystring });
+      const verified = await verifyWithAny(header, { method: ctx.method, path: ctx.path, query: ctx.querystring });
       const { identity } = verified;
       if (!uuid.test(identity.org) || !isRole(identity.role) || typeof identity.sub !== 'string') {
         throw new InvalidAssertionError('the identity assertion is malformed');

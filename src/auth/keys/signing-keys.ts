@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Knex } from 'knex';
 import type { Config } from '../../shared/config/index.js';
 import type { Secrets } from '../../shared/secrets.js';
-import { decryptString, encryptString } from './encryption.js';
+import { decryptWithAny, encryptString } from './encryption.js';
 import { currentGeneration, deleteRetiredKeys, insertGeneration, listLiveKeys, retireOlderGenerations } from './signing-key-rows.js';
 import { SIGNING_ALGS } from '../../contract/signing.js';
 
@@ -17,7 +17,9 @@ export interface SigningKeyDeps {
   now(): number;
 }
 
-const context = (kid: string) => `signing-key:${kid}`;
+/** The sealing context of a signing key's private JWK (secret rotation re-seals with it). */
+export const signingKeyContext = (kid: string) => `signing-key:${kid}`;
+const context = signingKeyContext;
 
 async function generateGeneration(deps: SigningKeyDeps, generation: number) {
   const key = deps.secrets.derive('signing-key-encryption');
@@ -70,7 +72,7 @@ export interface LoadedKeys {
 export async function loadSigningKeys(deps: SigningKeyDeps): Promise<LoadedKeys> {
   const rows = await listLiveKeys(deps.knex, new Date(deps.now()));
   if (rows.length === 0) throw new Error('no signing keys: run the auth server once or `gatehouse keys rotate`');
-  const key = deps.secrets.derive('signing-key-encryption');
-  const privateJwks = rows.map((row) => JSON.parse(decryptString(key, row.private_jwk_encrypted, context(row.kid))) as JWK);
+  const keys = deps.secrets.accepted('signing-key-encryption');
+  const privateJwks = rows.map((row) => JSON.parse(decryptWithAny(keys, row.private_jwk_encrypted, context(row.kid))) as JWK);
   return { privateJwks, fingerprint: rows.map((r) => r.kid).join(',') };
 }

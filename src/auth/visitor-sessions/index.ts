@@ -8,6 +8,7 @@ import { createVisitorSessionService } from './service.js';
 export function createVisitorSessions(runtime: Runtime, signer: AccessTokenSigner): Middleware {
   const service = createVisitorSessionService({
     knex: runtime.db.knex, clock: runtime.clock, config: runtime.config, signer, hashKey: runtime.secrets.derive('visitor-secret-hash'),
+    acceptedHashKeys: () => runtime.secrets.accepted('visitor-secret-hash'),
   });
   return visitorSessions({ knex: runtime.db.knex, service });
 }

@@ -14,6 +14,8 @@ export interface VisitorSessionDeps {
   signer: AccessTokenSigner;
   /** Key of the visitor secrets' keyed hash (`visitor-secret-hash`). */
   hashKey: Uint8Array;
+  /** During a root-secret rotation: every accepted hash key, the active one first (rehash on use, as API keys). */
+  acceptedHashKeys?: () => readonly Uint8Array[];
 }
 
 const badSecret = () => new AppError('invalid_auth', 'The visitor secret is unknown or its sessions were revoked; open a new session with {}.');
@@ -62,10 +64,11 @@ export function createVisitorSessionService(deps: VisitorSessionDeps) {
     /** The secret stays what it is: the widget keeps the one it stored (two tabs may resume at once). */
     async resume(widget: SessionWidgetRow, secret: string): Promise<VisitorSession> {
       if (!visitorSecretShape.test(secret)) throw badSecret();
-      const visitor = await findResumableVisitor(knex, widget.organization_id, hashVisitorSecret(secret, deps.hashKey));
+      const hashes = (deps.acceptedHashKeys?.() ?? [deps.hashKey]).map((key) => hashVisitorSecret(secret, key));
+      const visitor = await findResumableVisitor(knex, widget.organization_id, hashes);
       if (!visitor) throw badSecret();
       const now = new Date(clock.now());
-      await touchVisitor(knex, visitor.id, now);
+      await touchVisitor(knex, visitor.id, now, hashes[0]);
       return session(widget, { ...visitor, last_seen_at: now }, secret);
     },
   };

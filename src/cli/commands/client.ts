@@ -6,19 +6,18 @@ import { highestRole, type Role } from '../../contract/roles.js';
 import { findOrganization } from '../../db/accounts.js';
 import type { Database } from '../../db/knex.js';
 import type { Config } from '../../shared/config/index.js';
-import { loadSecrets } from '../../shared/secrets.js';
 import { createInProcessBus } from '../../shared/bus.js';
 import { systemClock } from '../../shared/clock.js';
-import { withDatabase } from './shared.js';
+import { installationSecrets, withDatabase } from './shared.js';
 import { isSigningAlg, SIGNING_ALGS } from '../../contract/signing.js';
 
 const list = (value: CommandContext['values'][string]): string[] =>
   Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
 
-function service(db: Database, config: Config) {
+async function service(db: Database, config: Config) {
   return createClientService({
     knex: db.knex,
-    secrets: loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR }),
+    secrets: await installationSecrets(db, config),
     publicUrl: config.PUBLIC_URL,
     // Persisted, so every gateway refuses the client's tokens once it (re)loads the list.
     cutoff: { bus: createInProcessBus(), clock: systemClock, config },
@@ -62,7 +61,7 @@ export const clientCreateCommand: Command = {
       if (!maxRole) throw new UsageError('--scope must name the highest role the client may get: guest, agent, bot or admin');
     }
     if (values.alg !== undefined && !isSigningAlg(values.alg)) throw new UsageError(`--alg must be ${SIGNING_ALGS.join(' or ')}`);
-    const created = await withDatabase(async (db, config) => service(db, config).create({
+    const created = await withDatabase(async (db, config) => (await service(db, config)).create({
       name,
       type,
       redirect_uris: list(values['redirect-uri']),
@@ -89,7 +88,7 @@ export const clientListCommand: Command = {
   usage: 'gatehouse client list [--json]',
   options: { json: { type: 'boolean' } },
   async run({ values, out }) {
-    const clients = await withDatabase((db, config) => service(db, config).list({ limit: 1000 }));
+    const clients = await withDatabase(async (db, config) => (await service(db, config)).list({ limit: 1000 }));
     if (values.json) return out(JSON.stringify(clients));
     for (const c of clients) out(`${c.id}  ${c.type.padEnd(7)}  ${c.maxRole.padEnd(5)}  ${c.name}`);
   },
@@ -102,7 +101,7 @@ export const clientRotateSecretCommand: Command = {
   options: { id: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, out }) {
     const id = requireString(values, 'id');
-    const rotated = await withDatabase((db, config) => service(db, config).rotateSecret(id));
+    const rotated = await withDatabase(async (db, config) => (await service(db, config)).rotateSecret(id));
     out(values.json ? JSON.stringify({ client_id: id, client_secret: rotated.clientSecret }) : `client_secret: ${rotated.clientSecret}\n(shown once: store it now)`);
   },
 };
@@ -114,7 +113,7 @@ export const clientDeleteCommand: Command = {
   options: { id: { type: 'string' } },
   async run({ values, out }) {
     const id = requireString(values, 'id');
-    await withDatabase((db, config) => service(db, config).remove(id));
+    await withDatabase(async (db, config) => (await service(db, config)).remove(id));
     out(`deleted client ${id}`);
   },
 };

@@ -1,8 +1,7 @@
 import type { Command } from '../command.js';
 import { rotateSigningKeys, SIGNING_KEYS_CHANNEL } from '../../auth/keys/signing-keys.js';
 import { createRedis } from '../../shared/redis.js';
-import { loadSecrets } from '../../shared/secrets.js';
-import { withDatabase } from './shared.js';
+import { installationSecrets, withDatabase } from './shared.js';
 
 export const keysRotateCommand: Command = {
   words: ['keys', 'rotate'],
@@ -11,7 +10,7 @@ export const keysRotateCommand: Command = {
   options: { json: { type: 'boolean' } },
   async run({ values, out }) {
     const result = await withDatabase(async (db, config, bus) => {
-      const secrets = loadSecrets({ secret: config.SECRET, dataDir: config.DATA_DIR });
+      const secrets = await installationSecrets(db, config);
       const rotated = await rotateSigningKeys({ knex: db.knex, secrets, config, now: () => Date.now() });
       // Running auth servers also poll (SIGNING_KEY_REFRESH_SECONDS); the announcement makes it immediate.
       if (bus) {

@@ -4,6 +4,8 @@ import { createDatabase, type Database } from '../../db/knex.js';
 import { migrateLatest } from '../../db/migrate.js';
 import type { EventBus } from '../../shared/bus.js';
 import { channelContext } from '../control-channel.js';
+import { loadSecrets, type ManagedSecrets } from '../../shared/secrets.js';
+import { settleInstallationSecret } from '../installation-secret.js';
 
 export function loadCliConfig(): Config {
   return loadConfig();
@@ -28,4 +30,11 @@ export async function withDatabase<T>(work: (db: Database, config: Config, bus?:
   } finally {
     await db.close();
   }
+}
+
+/** The root secrets a command seals and hashes with, checked against the installation's like a starting process's. */
+export async function installationSecrets(db: Database, config: Config): Promise<ManagedSecrets> {
+  const secrets = loadSecrets({ secret: config.SECRET, previous: config.SECRET_PREVIOUS, dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+  await settleInstallationSecret(db.knex, secrets, { now: Date.now, generated: !config.SECRET });
+  return secrets;
 }

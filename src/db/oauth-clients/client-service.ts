@@ -7,7 +7,7 @@ import { AppError } from '../../shared/errors.js';
 import type { Secrets } from '../../shared/secrets.js';
 import { cutOffDeletedClient, cutOffRotatedClient, type ClientCutoffDeps } from './client-cutoff.js';
 import { CLIENTS_CHANNEL } from './client-events.js';
-import { decryptString, encryptString } from './encryption.js';
+import { decryptWithAny, encryptString } from './encryption.js';
 import { deleteClientRow, deleteOidcRowsOfClient, findClientRow, insertClient, listClientRows, updateClientRow, type ClientRow } from './client-rows.js';
 import { canBeResourceServer, hasSecret, type ClientType, type OAuthClient } from './client-types.js';
 import { clientFields, createClientFields, withClientDefaults } from '../../contract/oauth-client.js';
@@ -65,9 +65,16 @@ function checkResourceServer(type: ClientType, resourceServer: boolean | undefin
   }
 }
 
+// A subkey of the key-encryption key, so client secrets and signing keys never share a key.
+export const clientSecretKey = (kek: Buffer) => Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'gatehouse/client-secret', 32));
+
 function secretKey(secrets: Secrets): Buffer {
-  // A subkey of the key-encryption key, so client secrets and signing keys never share a key.
-  return Buffer.from(hkdfSync('sha256', secrets.derive('signing-key-encryption'), Buffer.alloc(0), 'gatehouse/client-secret', 32));
+  return clientSecretKey(secrets.derive('signing-key-encryption'));
+}
+
+/** Keys a stored client secret may be sealed with (more than one during a root-secret rotation). */
+export function clientSecretKeys(secrets: Secrets): Buffer[] {
+  return secrets.accepted('signing-key-encryption').map(clientSecretKey);
 }
 
 export function toClient(row: ClientRow): OAuthClient {
@@ -193,7 +200,7 @@ export function createClientService(deps: ClientServiceDeps) {
 
     /** The clear secret, for the provider's client authentication only. */
     async secretOf(row: ClientRow): Promise<string | undefined> {
-      return row.secret_encrypted ? decryptString(secretKey(secrets), row.secret_encrypted, `client-secret:${row.id}`) : undefined;
+      return row.secret_encrypted ? decryptWithAny(clientSecretKeys(secrets), row.secret_encrypted, `client-secret:${row.id}`) : undefined;
     },
   };
 }

@@ -12,6 +12,18 @@ export function encryptString(key: Buffer, plaintext: string, context: string): 
   return [VERSION, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
 }
 
+/** Opens what any of `keys` sealed (during a root-secret rotation, the active key or the previous one). */
+export function decryptWithAny(keys: readonly Buffer[], sealed: string, context: string): string {
+  for (const key of keys.slice(0, -1)) {
+    try {
+      return decryptString(key, sealed, context);
+    } catch {
+      // Sealed with a later key of the list, or not at all: the last attempt reports.
+    }
+  }
+  return decryptString(keys[keys.length - 1]!, sealed, context);
+}
+
 export function decryptString(key: Buffer, sealed: string, context: string): string {
   const [version, iv, body, tag] = sealed.split('.');
   if (version !== VERSION || !iv || !body || !tag) throw new Error('unrecognised ciphertext format');

@@ -22,6 +22,8 @@ export const coreFields = {
     .describe('Auth server port on INTERNAL_HOST. Default: a free port with `--role all` (so two instances never collide), 8081 for `--role auth` and for the upstream a `--role gateway` reaches.'),
   API_PORT: optionalPort()
     .describe('Resource API port on INTERNAL_HOST. Default: a free port with `--role all`, 8082 for `--role api` and for the upstream a `--role gateway` reaches.'),
+  WORKER_PORT: optionalPort()
+    .describe('Port on INTERNAL_HOST where a `--role worker` process answers `/health` and `/ready` (probes). Default 8083; `--role all` has none (the gateway answers).'),
   AUTH_UPSTREAM_URL: url().optional()
     .describe('Where a `--role gateway` process reaches the auth server. Default `http://INTERNAL_HOST:AUTH_PORT`.'),
   API_UPSTREAM_URL: url().optional()
@@ -39,6 +41,8 @@ export const coreFields = {
   DATA_DIR: z.string().min(1).default('./data').describe('Embedded database, lock file and generated secret.'),
   SECRET: optionalString().pipe(z.string().min(32, 'must be at least 32 characters').optional())
     .describe('Root secret for assertions, API-key hashes and key encryption. Unset: generated once into `DATA_DIR/secret.key`. Set it (same value) on every process of a multi-process deployment.'),
+  SECRET_PREVIOUS: optionalString().pipe(z.string().min(32, 'must be at least 32 characters').optional())
+    .describe('During a root-secret rotation only: the secret being replaced. Still accepted until the grace period `gatehouse secret rotate` records ends (docs/operating.md).'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level.'),
   ADMIN_EMAIL: optionalString().pipe(z.email('must be an email address').optional())

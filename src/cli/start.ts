@@ -73,7 +73,7 @@ export async function start(options: StartOptions): Promise<Started> {
     const serve = async (component: Component, host: string, port: number): Promise<string> => {
       components.push(component);
       if (!component.listener) return '';
-      const server = await listen(component.listener, { host, port });
+      const server = await listen(component.listener, { host, port, headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS });
       if (component.onUpgrade) server.server.on('upgrade', component.onUpgrade);
       if (component.onCheckContinue) server.server.on('checkContinue', component.onCheckContinue);
       servers.push(server);

@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Agent, request } from 'undici';
+import { Agent, Client, request, type Dispatcher } from 'undici';
 
 // An open-loop load generator for the fault, soak and abuse benchmarks: requests start on a
 // schedule (not when the previous one ends), so a stalled gateway shows as errors and in-flight
@@ -18,6 +18,8 @@ export interface Outcome {
   /** The envelope's `error`, or the client's error code when no answer came (status 0). */
   code: string;
   ms: number;
+  /** The envelope's `message`, for errors. */
+  message?: string;
 }
 
 export interface LoadOptions {
@@ -33,6 +35,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Most requests in flight; beyond it a scheduled request is counted as `skipped` instead of sent. */
   maxInFlight?: number;
+  /** Every connection is opened and used in turn (one client each), so all of them stay open: the soak. */
+  spread?: boolean;
 }
 
 export interface LoadResult {
@@ -78,7 +82,10 @@ if (!isMainThread && parentPort) {
 
 function runLoad(options: LoadOptions) {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const agent = new Agent({ connections: options.connections, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const settings = { keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+  const clients: Dispatcher[] = options.spread
+    ? Array.from({ length: options.connections }, () => new Client(options.gateway, { ...settings, pipelining: 1 }))
+    : [new Agent({ ...settings, connections: options.connections })];
   const outcomes: Outcome[] = [];
   const accepted: string[] = [];
   const pending = new Set<Promise<void>>();
@@ -92,19 +99,20 @@ function runLoad(options: LoadOptions) {
     const headers: Record<string, string> = kind === 'key' ? { authorization: `Bearer ${options.apiKey}` } : { authorization: `Bearer ${options.jwt}` };
     try {
       const res = await request(`${options.gateway}${kind === 'key' ? '/v2/contacts?limit=1' : kind === 'write' ? '/v2/conversations' : '/v2/users/me'}`, {
-        dispatcher: agent, method: kind === 'write' ? 'POST' : 'GET',
+        dispatcher: clients[sent % clients.length], method: kind === 'write' ? 'POST' : 'GET',
         headers: kind === 'write' ? { ...headers, 'content-type': 'application/json' } : headers, body: kind === 'write' ? '{}' : undefined,
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.body.text();
-      let body: { error?: string; data?: { token?: string } } = {};
+      let body: { error?: string; message?: string; data?: { token?: string } } = {};
       try {
         body = JSON.parse(text) as typeof body;
       } catch {
         body = { error: 'not_json' };
       }
       if (kind === 'write' && res.statusCode === 201 && body.data?.token) accepted.push(body.data.token);
-      outcomes.push({ at, kind, status: res.statusCode, code: res.statusCode < 400 ? '' : (body.error ?? 'none'), ms: Date.now() - at });
+      const error = res.statusCode >= 400;
+      outcomes.push({ at, kind, status: res.statusCode, code: error ? (body.error ?? 'none') : '', ms: Date.now() - at, ...(error ? { message: body.message } : {}) });
     } catch (err) {
       const e = err as { code?: string; name?: string };
       const code = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? 'client_timeout' : (e.code ?? e.name ?? 'error');
@@ -135,7 +143,7 @@ function runLoad(options: LoadOptions) {
     async stop() {
       clearInterval(timer);
       await Promise.all(pending);
-      await agent.close();
+      await Promise.all(clients.map((client) => client.close()));
     },
   };
 }

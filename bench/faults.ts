@@ -117,15 +117,18 @@ const faults: Fault[] = [
   {
     name: 'worker-killed',
     async inject(stack, notes) {
-      // The receiver holds every answer 300 ms, so the kill finds deliveries in flight.
-      stack.receiver.respond(() => sleep(300).then(() => ({ status: 204 })));
-      await sleep(1_000);
-      notes.push(`deliveries received before the kill: ${stack.receiver.received.length}`);
+      // The receiver holds its answers until the worker is dead, so the kill finds deliveries in flight.
+      const before = stack.receiver.received.length;
+      const held: Array<() => void> = [];
+      stack.receiver.respond(() => new Promise((resolve) => held.push(() => resolve({ status: 204 }))));
+      await until('a delivery in flight', async () => held.length > 0);
       await stack.procs.worker.kill('SIGKILL');
+      notes.push(`deliveries in flight at the kill: ${held.length} (received this phase before it: ${stack.receiver.received.length - before})`);
+      stack.receiver.respond(() => ({ status: 204 }));
+      for (const release of held) release();
       return () => stack.procs.worker.start();
     },
     async verify(stack, load, restoredAt, notes) {
-      stack.receiver.respond(() => ({ status: 204 }));
       const ms = await until('every accepted write delivered', async () => {
         const got = new Set(stack.receiver.received.map((r) => (r.envelope.data as { token?: string }).token));
         return load.accepted.every((token) => got.has(token));

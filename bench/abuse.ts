@@ -3,6 +3,7 @@
  * of JWT, API-key and write requests) on the four-process Gatehouse of bench/fault-stack.ts, with
  * HTTP_HEADERS_TIMEOUT_MS 10 s and HTTP_REQUEST_TIMEOUT_MS 20 s (shorter than the defaults, so
  * the run stays short). In turn, each phase BENCH_ABUSE_PHASE_S (25) seconds:
+ * The others use the API key, the hostile clients the JWT (another principal).
  * 1. baseline: the load alone;
  * 2. slowloris: BENCH_ABUSE_SLOW (500) sockets trickling one header byte a second;
  * 3. slow body: as many sockets sending a declared 1,000-byte body one byte a second;
@@ -64,7 +65,9 @@ async function main(): Promise<void> {
   const pid = stack.procs.gateway.pid();
   const rows: string[] = [];
   try {
-    const load = startLoad({ gateway: stack.gateway, jwt: stack.jwt, apiKey: stack.apiKey, rate, connections: 16, timeoutMs: 30_000 });
+    // The others call with the API key only (as Bearer for the "JWT" share too); the hostile
+    // clients use the JWT, another principal, so the in-flight cap they meet is theirs alone.
+    const load = startLoad({ gateway: stack.gateway, jwt: stack.apiKey, apiKey: stack.apiKey, rate, connections: 16, timeoutMs: 30_000 });
     const phases: Array<{ name: string; from: number; to: number; note: string }> = [];
     const phase = async (name: string, run: () => Promise<string>) => {
       const from = Date.now();

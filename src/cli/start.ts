@@ -80,7 +80,7 @@ export async function start(options: StartOptions): Promise<Started> {
       if (!component.listener) return '';
       // The gateway answers /ready itself; the internal listeners get it here.
       const listener = component.name === 'gateway' ? component.listener : withProbes(runtime, component.listener);
-      const server = await listen(listener, { host, port });
+      const server = await listen(listener, { host, port, headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS });
       if (component.onUpgrade) server.server.on('upgrade', component.onUpgrade);
       if (component.onCheckContinue) server.server.on('checkContinue', component.onCheckContinue);
       servers.push(server);

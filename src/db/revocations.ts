@@ -68,7 +68,10 @@ export async function revoke(deps: { knex: Knex; bus: EventBus }, revocation: Re
       not_before: notBefore,
       expires_at: deps.knex.raw('greatest(revocations.expires_at, excluded.expires_at)'),
     });
-  await deps.bus.publish(REVOCATION_CHANNEL, revocation);
+  // The row is the revocation; the message only makes it fast. While Redis is down the publish
+  // fails, and the gateways learn it from the database when their bus reconnects (or at the
+  // periodic resync), so a failed publish must not fail the request that revoked.
+  await deps.bus.publish(REVOCATION_CHANNEL, revocation).catch(() => {});
 }
 
 /** Every revocation still in force at `now` (ms since epoch). */

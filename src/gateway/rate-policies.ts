@@ -40,6 +40,14 @@ function rolePoints(config: Config, role: Role | undefined): number {
 // once per cached caller and cost (callers are per gateway, as is its configuration).
 const callerChecks = new WeakMap<Caller, Map<number, readonly RateCheck[]>>();
 
+/** Who a limit counts against: the API key, the service client, the visitor, or the user through one client. */
+export function principalOf({ identity }: Caller): string {
+  return identity.key_id !== undefined ? `key:${identity.key_id}`
+    : identity.kind === 'client' ? `client:${identity.client_id ?? identity.sub}`
+    : identity.kind === 'visitor' ? `visitor:${identity.sub}`
+    : `user:${identity.sub}:${identity.client_id ?? ''}`;
+}
+
 export function apiRateChecks(config: Config, operation: Operation, caller: Caller | undefined, ip: string): readonly RateCheck[] {
   const cost = operation.cost;
   if (!caller) return [rateCheck('ip', `ip:${ip}`, config.RATE_LIMIT_ANONYMOUS, cost)];
@@ -47,11 +55,7 @@ export function apiRateChecks(config: Config, operation: Operation, caller: Call
   let checks = byCost?.get(cost);
   if (checks) return checks;
   const { identity } = caller;
-  const principal =
-    identity.key_id !== undefined ? `key:${identity.key_id}`
-    : identity.kind === 'client' ? `client:${identity.client_id ?? identity.sub}`
-    : identity.kind === 'visitor' ? `visitor:${identity.sub}`
-    : `user:${identity.sub}:${identity.client_id ?? ''}`;
+  const principal = principalOf(caller);
   const points = (identity.key_id !== undefined ? perKeyLimits(config).get(identity.key_id) : undefined) ?? rolePoints(config, identity.role);
   checks = [rateCheck('principal', principal, points, cost), rateCheck('organization', `org:${identity.org}`, config.RATE_LIMIT_ORGANIZATION, cost)];
   if (!byCost) callerChecks.set(caller, (byCost = new Map()));

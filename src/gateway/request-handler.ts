@@ -9,6 +9,7 @@ import type { ClientAddress } from './client-address.js';
 import type { Cors } from './cors.js';
 import { Exchange, type ExchangeReporting } from './exchange.js';
 import { forward, type Upstream } from './forward.js';
+import { createInFlightLimit } from './in-flight.js';
 import type { RateLimitOutcome, RateLimits } from './limit-rate.js';
 import { prepareApiRequest, type DecisionSteps, type PreparedRequest } from './prepare.js';
 import { apiRateChecks, authRouteChecks } from './rate-policies.js';
@@ -48,6 +49,7 @@ export interface RequestPath extends DecisionSteps {
  */
 export function createRequestHandler(steps: RequestPath): http.RequestListener {
   const { config, limits, cors, clientAddress, upstreams, builtin, reporting, liveStreams } = steps;
+  const inFlight = createInFlightLimit(config.GATEWAY_MAX_IN_FLIGHT_PER_PRINCIPAL);
 
   function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const exchange = new Exchange(req, res, reporting);
@@ -98,7 +100,16 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
 
   function toApi(exchange: Exchange, prepared: PreparedRequest, { headers }: RateLimitOutcome): void {
     exchange.prepared = prepared;
-    const upstream = prepared.match.operation.stream === true ? upstreams.apiStreams : upstreams.api;
+    const stream = prepared.match.operation.stream === true;
+    if (!stream && prepared.caller !== undefined) {
+      try {
+        inFlight.enter(prepared.caller, exchange.res);
+      } catch (err) {
+        exchange.fail(err);
+        return;
+      }
+    }
+    const upstream = stream ? upstreams.apiStreams : upstreams.api;
     proxy(exchange, upstream, exchange.corsHeaders ? { ...headers, ...exchange.corsHeaders } : headers, prepared.match.operation.bodyLimit);
   }
 

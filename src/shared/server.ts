@@ -12,12 +12,16 @@ export interface RunningServer {
 
 export async function listen(
   handler: http.RequestListener,
-  options: { host: string; port: number; keepAliveTimeoutMs?: number },
+  options: { host: string; port: number; keepAliveTimeoutMs?: number; headersTimeoutMs?: number; requestTimeoutMs?: number },
 ): Promise<RunningServer> {
-  const server = http.createServer(handler);
+  const headersTimeout = options.headersTimeoutMs ?? 30_000;
+  const requestTimeout = Math.max(headersTimeout, options.requestTimeoutMs ?? 120_000);
+  // Node checks both timeouts only every connectionsCheckingInterval (30 s by default), which
+  // would let a slowloris client hold its socket up to 30 s past the timeout: check four times per timeout.
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeout / 4))) }, handler);
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 120_000;
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = requestTimeout;
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

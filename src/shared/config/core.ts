@@ -55,6 +55,10 @@ export const coreFields = {
   ADMIN_ORGANIZATION: z.string().min(1).max(200).default('Default organization')
     .describe('First run only: name of the bootstrap organization.'),
   SHUTDOWN_TIMEOUT_MS: nonNegativeInt(10_000).describe('How long SIGTERM waits for in-flight requests before closing sockets.'),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(30_000)
+    .describe('Time a client has to send a request\'s headers once it starts one; a client trickling them (slowloris) is cut off after it (→ 408).'),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(120_000)
+    .describe('Time a client has to send a whole request, body included; a slow body is cut off after it (→ 408). At least HTTP_HEADERS_TIMEOUT_MS.'),
   METRICS_TOKEN: optionalString().pipe(z.string().min(16, 'must be at least 16 characters').optional())
     .describe('`/metrics` requires `Authorization: Bearer <token>`. Unset (and METRICS_PUBLIC false): `/metrics` answers 401 to everyone.'),
   METRICS_PUBLIC: flag(false)

@@ -24,6 +24,8 @@ export const gatewayFields = {
   GATEWAY_RESPONSE_TIMEOUT_MS: positiveInt(30_000)
     .describe('Time the upstream has to send response headers, and the longest pause inside a response body (→ 504 `upstream_timeout`).'),
   GATEWAY_UPSTREAM_CONNECTIONS: positiveInt(128).describe('Keep-alive connections per upstream per process.'),
+  GATEWAY_MAX_IN_FLIGHT_PER_PRINCIPAL: positiveInt(64)
+    .describe('API requests one principal (API key, or user + client) may have in flight at once per gateway process; more → 429 `rate_limited`, so one client with slow requests cannot hold every upstream connection. Live streams are not counted.'),
   GATEWAY_MAX_PATH_LENGTH: positiveInt(2_048).describe('Longest request target (path and query) accepted (→ 400).'),
   GATEWAY_AUTH_BODY_LIMIT: positiveInt(65_536).describe('Largest request body sent to the auth server, in bytes (→ 413).'),
   GATEWAY_TRUSTED_PROXIES: list([])

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   try {
     // The others call with the API key only (as Bearer for the "JWT" share too); the hostile
     // clients use the JWT, another principal, so the in-flight cap they meet is theirs alone.
-    const load = startLoad({ gateway: stack.gateway, jwt: stack.apiKey, apiKey: stack.apiKey, rate, connections: 16, timeoutMs: 30_000 });
+    const load = startLoad({ gateway: stack.gateway, jwts: [stack.apiKey], apiKeys: [stack.apiKey], rate, connections: 16, timeoutMs: 30_000 });
     const phases: Array<{ name: string; from: number; to: number; note: string }> = [];
     const phase = async (name: string, run: () => Promise<string>) => {
       const from = Date.now();

@@ -3,6 +3,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { insertMembership, insertUser } from '../src/db/accounts.js';
 import { createDatabase } from '../src/db/knex.js';
 import { loadSecrets } from '../src/shared/secrets.js';
 import { freePort } from '../test/helpers/net.js';
@@ -144,6 +145,12 @@ export interface Stack {
   /** An admin API key. */
   readonly apiKey: string;
   readonly jwt: string;
+  /**
+   * `count` other members of the admin's organization (role admin), each signed in, and `count`
+   * other API keys: the in-flight cap and the rate limits are per principal, so a load of many
+   * clients needs many credentials, not one shared by all.
+   */
+  credentials(count: number): Promise<{ jwts: string[]; apiKeys: string[] }>;
   close(): Promise<void>;
 }
 
@@ -199,6 +206,36 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
   });
   await db.close();
 
+  const credentials = async (count: number) => {
+    const users = createDatabase({ url: postgres.url });
+    try {
+      // The admin's password hash for every member: one argon2id hash, not one per user.
+      const hash = (await users.knex('users').where({ email: ADMIN.email }).first<{ password_hash: string }>('password_hash')).password_hash;
+      const emails = Array.from({ length: count }, (_, i) => `member-${i}-${Date.now()}@bench.test`);
+      for (const email of emails) {
+        const user = await insertUser(users.knex, { email, name: email, passwordHash: hash });
+        await insertMembership(users.knex, { userId: user.id, organizationId: org, role: 'admin' });
+      }
+      const jwts: string[] = [];
+      const apiKeys: string[] = [];
+      for (const email of emails) {
+        const res = await fetch(`${gateway}/v2/auth/token`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: ADMIN.password }),
+        });
+        const { token } = (await res.json()) as { token: string };
+        jwts.push(token);
+        const key = await fetch(`${gateway}/v2/api-keys`, {
+          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: `bench ${email}`, scopes: ['admin'] }),
+        });
+        apiKeys.push(((await key.json()) as { data: { key: string } }).data.key);
+      }
+      return { jwts, apiKeys };
+    } finally {
+      await users.close();
+    }
+  };
+
   const close = async () => {
     for (const proc of Object.values(procs)) await proc.kill('SIGTERM');
     await proxy.close();
@@ -211,6 +248,6 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close().finally(() => process.exit(130)));
   return {
     gateway, apiUrl, authUrl, procs, postgres, redis, proxy, receiver, metricsToken, signIn, apiKey, jwt,
-    close,
+    credentials, close,
   };
 }

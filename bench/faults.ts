@@ -140,7 +140,7 @@ const faults: Fault[] = [
 ];
 
 async function run(stack: Stack, fault: Fault): Promise<string> {
-  const load = startLoad({ gateway: stack.gateway, jwt: stack.jwt, apiKey: stack.apiKey, rate, connections: 32, timeoutMs: 15_000 });
+  const load = startLoad({ gateway: stack.gateway, jwts: [stack.jwt], apiKeys: [stack.apiKey], rate, connections: 32, timeoutMs: 15_000 });
   await sleep(3_000);
   const notes: string[] = [];
   const brokenAt = Date.now();

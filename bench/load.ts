@@ -24,8 +24,9 @@ export interface Outcome {
 
 export interface LoadOptions {
   gateway: string;
-  jwt: string;
-  apiKey: string;
+  /** Credentials used in turn, request by request: several keep one client from owning the load. */
+  jwts: readonly string[];
+  apiKeys: readonly string[];
   /** Requests per second, all kinds together. */
   rate: number;
   /** Keep-alive connections to the gateway. */
@@ -96,7 +97,8 @@ function runLoad(options: LoadOptions) {
 
   async function one(kind: Kind): Promise<void> {
     const at = Date.now();
-    const headers: Record<string, string> = kind === 'key' ? { authorization: `Bearer ${options.apiKey}` } : { authorization: `Bearer ${options.jwt}` };
+    const credentials = kind === 'key' ? options.apiKeys : options.jwts;
+    const headers: Record<string, string> = { authorization: `Bearer ${credentials[sent % credentials.length]}` };
     try {
       const res = await request(`${options.gateway}${kind === 'key' ? '/v2/contacts?limit=1' : kind === 'write' ? '/v2/conversations' : '/v2/users/me'}`, {
         dispatcher: clients[sent % clients.length], method: kind === 'write' ? 'POST' : 'GET',

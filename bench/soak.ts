@@ -2,7 +2,8 @@
  * `npm run bench:soak`: BENCH_SOAK_CONNECTIONS (1000) keep-alive connections through the gateway,
  * every one open and used in turn, for BENCH_SOAK_MIN (10) minutes at BENCH_SOAK_RATE (20)
  * requests/s (each connection used every 50 s, inside the 65 s keep-alive; 48 % JWT GET /v2/users/me, 47 % API key GET /v2/contacts, 5 % JWT POST
- * /v2/conversations), against the four-process Gatehouse of bench/fault-stack.ts on a private
+ * /v2/conversations), the credentials of BENCH_SOAK_CREDENTIALS (50) members in turn (a JWT and
+ * an API key each: the per-principal limits see many clients, as they would), against the four-process Gatehouse of bench/fault-stack.ts on a private
  * Postgres and Redis. Each BENCH_SOAK_SAMPLE_S (60) seconds: the gateway's resident set, open
  * descriptors and event-loop delay p99 (prom-client's monitorEventLoopDelay histogram, read from
  * /metrics, which resets it on every read); at the end a row per sample with the requests, errors
@@ -17,6 +18,7 @@ const minutes = Number(process.env.BENCH_SOAK_MIN ?? 10);
 const sampleMs = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 60) * 1_000;
 const rate = Number(process.env.BENCH_SOAK_RATE ?? 20);
 const connections = Number(process.env.BENCH_SOAK_CONNECTIONS ?? 1_000);
+const clientCount = Number(process.env.BENCH_SOAK_CREDENTIALS ?? 50);
 
 function rssMb(pid: number | undefined): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '');
@@ -35,9 +37,10 @@ async function main(): Promise<void> {
   const samples: Array<{ at: number; rss: number; fds: number; loopP99: number }> = [];
   const sample = async () => samples.push({ at: Date.now(), rss: rssMb(pid), fds: openFds(pid), loopP99: await eventLoopP99Ms(stack.gateway, stack.metricsToken) });
   try {
+    const { jwts, apiKeys } = await stack.credentials(clientCount);
     await sample();
-    console.error(`soak: ${connections} connections, ${rate} requests/s, ${minutes} min; at rest: RSS ${samples[0]!.rss} MB, ${samples[0]!.fds} descriptors`);
-    const load = startLoad({ gateway: stack.gateway, jwt: stack.jwt, apiKey: stack.apiKey, rate, connections, spread: true, writeShare: 0.05, timeoutMs: 30_000 });
+    console.error(`soak: ${connections} connections, ${rate} requests/s, ${minutes} min, ${clientCount} members each with a JWT and an API key; at rest: RSS ${samples[0]!.rss} MB, ${samples[0]!.fds} descriptors`);
+    const load = startLoad({ gateway: stack.gateway, jwts, apiKeys, rate, connections, spread: true, writeShare: 0.05, timeoutMs: 30_000 });
     const end = Date.now() + minutes * 60_000;
     while (Date.now() < end) {
       await sleep(Math.min(sampleMs, end - Date.now()));
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
       console.error(`  ${Math.round((last.at - samples[0]!.at) / 1_000)} s: RSS ${last.rss} MB, ${last.fds} descriptors, event-loop p99 ${last.loopP99.toFixed(1)} ms`);
     }
     const result = await load.stop();
-    console.log(`\n${connections} keep-alive connections, ${rate} requests/s, ${minutes} min, sampled every ${sampleMs / 1_000} s; gateway at rest: RSS ${samples[0]!.rss} MB, ${samples[0]!.fds} descriptors`);
+    console.log(`\n${connections} keep-alive connections, ${clientCount} members' JWTs and API keys in turn, ${rate} requests/s, ${minutes} min, sampled every ${sampleMs / 1_000} s; gateway at rest: RSS ${samples[0]!.rss} MB, ${samples[0]!.fds} descriptors`);
     console.log('| interval ends s | requests | errors | p50 ms | p99 ms | gateway RSS MB | gateway descriptors | event-loop delay p99 ms |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (let i = 1; i < samples.length; i++) {

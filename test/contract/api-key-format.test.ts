@@ -44,6 +44,17 @@ describe('the API-key format', () => {
     expect(API_KEY_PREFIX).toBe('ghk_');
   });
 
+  it('draws every character uniformly (bytes 248-255 are rejected, not folded onto the first eight)', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 4_000; i++) for (const c of generateApiKey().slice(4, 36)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    // 128,000 characters: 2,065 each when uniform (standard deviation 45). Folding 248-255 onto
+    // '0'-'7' would give those 2,500 each; folding only 248 would give '0' 2,570.
+    const low = [...'01234567'].reduce((sum, c) => sum + (counts.get(c) ?? 0), 0);
+    expect(low).toBeLessThan(17_500);
+    expect(Math.max(...counts.values())).toBeLessThan(2_300);
+    expect(Math.min(...counts.values())).toBeGreaterThan(1_830);
+  });
+
   it('shows the prefix and four characters in listings', () => {
     expect(apiKeyDisplayPrefix(VALID)).toBe('ghk_Gate');
   });

@@ -55,6 +55,8 @@ describe('roles', () => {
   it.each([
     ['guest', true], ['agent', true], ['bot', true], ['admin', true],
     ['Admin', false], ['', false], ['toString', false], ['__proto__', false], ['constructor', false], [undefined, false], [3, false], [null, false],
+    // Not strings, though a property lookup would turn them into 'admin'.
+    [['admin'], false], [{ toString: () => 'admin' }, false],
   ] as const)('isRole(%j) is %s', (value, expected) => {
     expect(isRole(value)).toBe(expected);
   });

@@ -23,8 +23,24 @@ const at = (start: string, seconds: number) => new Date(Date.parse(start) + seco
 const alnum24 = () => randomUUID().replaceAll('-', '').slice(0, 24);
 
 /**
- * Inserts one conversation. `first_response_at` is what the messages service would have set: the
- * first agent or bot message after the visitor's first message.
+ * Each message's `reply_seconds` as the messages service stores it: an agent or bot message after
+ * one or more visitor messages, from the first of them; system messages are neither.
+ */
+function replySeconds(messages: NonNullable<ChatFixture['messages']>): Array<number | null> {
+  let waitingSince: number | null = null;
+  return messages.map(([author, seconds]) => {
+    if (author === 'visitor') waitingSince ??= seconds;
+    if (author !== 'agent' && author !== 'bot') return null;
+    const reply = waitingSince === null ? null : seconds - waitingSince;
+    waitingSince = null;
+    return reply;
+  });
+}
+
+/**
+ * Inserts one conversation. `first_response_at` and each message's reply time are what the
+ * messages service would have set: the first agent or bot message after the visitor's first
+ * message; see `replySeconds`.
  */
 export async function insertChat(knex: Knex, organizationId: string, chat: ChatFixture): Promise<string> {
   const messages = chat.messages ?? [];
@@ -39,7 +55,9 @@ export async function insertChat(knex: Knex, organizationId: string, chat: ChatF
   }).returning('id')) as { id: string }[];
   const id = row!.id;
   if (messages.length > 0) {
+    const replies = replySeconds(messages);
     await knex('messages').insert(messages.map(([author, seconds], index) => ({
+      reply_seconds: replies[index],
       organization_id: organizationId, conversation_id: id, seq: index + 2, author_type: author, text: `${author} ${index}`,
       content: JSON.stringify({ type: 'text', text: `${author} ${index}` }), created_at: at(chat.started, seconds),
     })));

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKFILL_REPLY_TIMES } from '../../migrations/20261215200000_add_message_reply_times.js';
 import { messageContent } from '../../src/contract/message-content.js';
 import { RICH_TEMPLATES } from '../../src/cli/seed/content.js';
 import { generateHistory, type SeedOptions } from '../../src/cli/seed/generate.js';
@@ -58,6 +59,13 @@ describe('gatehouse seed', () => {
       expect(Number(((await trx('tickets').whereIn('status', ['solved', 'closed']).where((q) => q.whereNull('assignee_id').orWhereNull('solved_at')).count({ n: '*' })) as { n: string }[])[0]!.n)).toBe(0);
       expect(Number(((await trx('conversations').where('status', 'closed').whereNull('ended_at').count({ n: '*' })) as { n: string }[])[0]!.n)).toBe(0);
       expect(Number(((await trx('messages').where('created_at', '>', '2026-06-01T00:00:00Z').count({ n: '*' })) as { n: string }[])[0]!.n)).toBe(0);
+      // Reply times as the migration's backfill computes them from the messages alone.
+      const replies = async () => ((await trx('messages').orderBy('id').select('id', trx.raw('(reply_seconds * 1000)::bigint as ms'))) as { ms: unknown }[]).map((row) => row.ms === null ? null : Number(row.ms));
+      const generated = await replies();
+      await trx('messages').update({ reply_seconds: null });
+      await trx.raw(BACKFILL_REPLY_TIMES);
+      expect(await replies()).toEqual(generated);
+      expect(generated.filter((ms) => ms !== null).length).toBeGreaterThan(20);
       throw new RolledBack();
     }).catch((err: unknown) => {
       if (!(err instanceof RolledBack)) throw err;

@@ -96,12 +96,31 @@ export async function insertMessage(trx: Knex, values: {
   organization_id: string; conversation_id: string; seq: number; author_type: AuthorType; author_id: string | null;
   content: MessageContent; text: string; postback: { message_id: string; element_id: string } | null; client_message_id: string | null;
 }): Promise<string> {
+  const answers = values.author_type === 'agent' || values.author_type === 'bot';
   const [row] = await withDbErrors(() => trx('messages').insert({
     ...values,
     content: jsonb(trx, values.content),
     postback: values.postback === null ? null : jsonb(trx, values.postback),
+    // The reply time reads `now()` too: both are the transaction's time.
+    created_at: trx.fn.now(),
+    reply_seconds: answers ? replySeconds(trx, values.conversation_id) : null,
   }).returning('id'));
   return (row as { id: string }).id;
+}
+
+/**
+ * A reply's time (docs/statistics.md "Reply time"): an agent or bot message answers the visitor
+ * messages posted since the conversation's last agent or bot message, and its time runs from the
+ * first of them; with none, it is no reply (null). System messages count as neither. The new
+ * message takes the conversation's next sequence number under its row lock, so every message
+ * already stored comes before it. migrations/20261215200000_add_message_reply_times.ts filled
+ * the older messages with the same rule.
+ */
+function replySeconds(trx: Knex, conversationId: string): Knex.Raw {
+  return trx.raw(`(select extract(epoch from now() - min(v.created_at)) from messages v
+    where v.conversation_id = ? and v.author_type = 'visitor'
+      and v.seq > coalesce((select max(r.seq) from messages r where r.conversation_id = ? and r.author_type in ('agent', 'bot')), 0))`,
+  [conversationId, conversationId]);
 }
 
 export async function hasVisitorMessage(knex: Knex, conversationId: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import type { chatMetrics, chatStatistics } from '../../contract/operations/stat
 import { buckets, bucketOf, numberOf, secondsOf, Sql, type Interval } from './sql.js';
 
 // Historical chat statistics (DESIGN.md "Statistics"): three statements per request whatever the
-// filters (conversations with their messages and ratings, tickets, the bucket series), each over
+// filters (conversations with their replies and ratings, tickets, the bucket series), each over
 // the current and the previous period at once. Medians and p90 are `percentile_cont` over every
 // measured value of the period, never an average of per-bucket figures.
 
@@ -56,24 +56,14 @@ const durationColumns = (name: string, value: string) => `count(${value}) as ${n
 
 /**
  * A reply is the first agent or bot message after one or more visitor messages; its time runs
- * from the first of those. Numbering each message by how many responses precede it puts every
- * unanswered run of visitor messages in one group with the response that ends it. Per
- * conversation (a lateral join), so each timeline comes in order from the index with no sort.
+ * from the first of those. The messages service stores it with the reply (`reply_seconds`, see
+ * src/api/messages/queries.ts), so the period's replies come from a partial index, a few per
+ * conversation, with no timeline to order.
  */
 function conversationStatement(period: Period): Sql {
   const sql = new Sql().add('with scope as (');
   conversationScope(sql, period);
-  sql.add(`), replies as (
-    select s.id as conversation_id, p.seconds from scope s cross join lateral (
-      select extract(epoch from min(created_at) filter (where author_type <> 'visitor') - min(created_at) filter (where author_type = 'visitor')) as seconds
-      from (
-        select m.author_type, m.created_at, count(*) filter (where m.author_type <> 'visitor')
-          over (order by m.seq rows between unbounded preceding and 1 preceding) as run
-        from messages m where m.conversation_id = s.id and m.author_type <> 'system'
-      ) timeline group by run
-      having count(*) filter (where author_type = 'visitor') > 0 and count(*) filter (where author_type <> 'visitor') > 0
-    ) p
-  ), chats as (
+  sql.add(`), chats as (
     select s.current, s.bucket, grouping(s.bucket) as total, count(*) as chats,
       count(*) filter (where s.ended_at is not null) as ended,
       count(*) filter (where s.ended_at is not null and s.first_response_at is null
@@ -87,8 +77,8 @@ function conversationStatement(period: Period): Sql {
     ) r on true
     group by grouping sets ((s.current), (s.current, s.bucket))
   ), reply_times as (
-    select s.current, s.bucket, grouping(s.bucket) as total, ${durationColumns('reply', 'p.seconds')}
-    from replies p join scope s on s.id = p.conversation_id
+    select s.current, s.bucket, grouping(s.bucket) as total, ${durationColumns('reply', 'p.reply_seconds')}
+    from scope s join messages p on p.conversation_id = s.id and p.reply_seconds is not null
     group by grouping sets ((s.current), (s.current, s.bucket))
   )
   select c.*, p.reply_count, p.reply_avg, p.reply_median, p.reply_p90 from chats c

@@ -6,7 +6,8 @@ import { insertRows, type Random } from './random.js';
 // Conversations with their messages, tags and ratings, written a batch at a time so a million
 // messages never sit in memory at once. Each conversation is consistent the way the API would
 // have left it: `first_response_at` is the first agent or bot message after the visitor's first,
-// `last_message_at` the last message, a closed one has `ended_at` and an `end_reason`.
+// an agent or bot message after visitor messages has its reply time from the first of them,
+// `last_message_at` is the last message, a closed one has `ended_at` and an `end_reason`.
 
 export const HISTORY_DAYS = 90;
 const BATCH = 1_000;
@@ -53,14 +54,18 @@ export async function generateConversations(knex: Knex, random: Random, cast: Ca
       let at = started;
       let firstVisitor: number | null = null;
       let firstResponse: number | null = null;
+      let waitingSince: number | null = null;
       for (const [seq, author] of authors.entries()) {
         at += seq === 0 ? random.int(0, 5) * 1000 : (author === 'visitor' ? random.int(5, 180) : random.int(4, 240)) * 1000;
         if (author === 'visitor' && firstVisitor === null) firstVisitor = at;
         if (author !== 'visitor' && firstVisitor !== null && firstResponse === null) firstResponse = at;
+        if (author === 'visitor') waitingSince ??= at;
+        const replySeconds = author === 'visitor' || waitingSince === null ? null : (at - waitingSince) / 1000;
+        if (author !== 'visitor') waitingSince = null;
         const authorId = author === 'agent' ? (assignee ?? random.pick(cast.agents)) : author === 'bot' ? cast.botId : visitor.id;
         messages.push({
           id: random.uuid(), organization_id: cast.organizationId, conversation_id: id, seq: seq + 1, author_type: author, author_id: authorId,
-          ...contentFor(random, author), created_at: new Date(at),
+          ...contentFor(random, author), created_at: new Date(at), reply_seconds: replySeconds,
         });
       }
       const status = at > end.getTime() ? 'open' : statusOf(random, end.getTime() - started);

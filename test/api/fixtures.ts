@@ -6,19 +6,24 @@ import type { ApiHarness, Tenant } from './harness.js';
 import { addVisitor, type Visitor } from './resources/chat-fixtures.js';
 
 const unique = () => randomUUID().slice(0, 8);
+/**
+ * Free text as attackers and the world write it: Unicode beyond Latin-1, both quotes, markup,
+ * an entity and an emoji (a surrogate pair). Every resource must store and return it unchanged.
+ */
+const tricky = (label: string) => `${label} ${unique()} «Zoë» "quoted" 'apos' <b onclick="x()">&amp;</b> 🙂`;
 
 /** A valid create body and a valid update body for each resource the resource API serves. */
 export const samples: Record<string, { create: () => Record<string, unknown>; update?: Record<string, unknown> }> = {
-  organizationGroups: { create: () => ({ name: `Support ${unique()}`, description: 'First line' }), update: { description: 'Second line' } },
-  users: { create: () => ({ email: `user-${unique()}@example.test`, name: 'New user', role: 'agent' }), update: { name: 'Renamed' } },
+  organizationGroups: { create: () => ({ name: tricky('Support'), description: 'First line <script>alert(1)</script>' }), update: { description: 'Second "line"' } },
+  users: { create: () => ({ email: `user-${unique()}@example.test`, name: tricky('New user'), role: 'agent' }), update: { name: tricky('Renamed') } },
   invitations: { create: () => ({ email: `invitee-${unique()}@example.test`, role: 'agent' }) },
   contacts: {
-    create: () => ({ name: 'Ann Smith', email: `ann-${unique()}@example.test`, phone: '+44 20 7946 0000', attributes: { plan: 'pro', seats: 3 } }),
-    update: { company: 'Acme' },
+    create: () => ({ name: tricky('Ann Smith'), email: `ann-${unique()}@example.test`, phone: '+44 20 7946 0000', attributes: { plan: 'pro', seats: 3 } }),
+    update: { company: `Acme "&" <Söhne>` },
   },
-  knowledgeCategories: { create: () => ({ name: `Billing ${unique()}`, position: 1 }), update: { position: 2 } },
+  knowledgeCategories: { create: () => ({ name: tricky('Billing'), position: 1 }), update: { position: 2 } },
   knowledgeItems: {
-    create: () => ({ title: 'How to pay', body: 'Use the billing page.', status: 'published', tags: ['billing'] }),
+    create: () => ({ title: tricky('How to pay'), body: 'Use the <a href="javascript:x()">billing</a> page.', status: 'published', tags: ['billing'] }),
     update: { title: 'How to pay an invoice' },
   },
   forms: {
@@ -31,9 +36,9 @@ export const samples: Record<string, { create: () => Record<string, unknown>; up
     }),
     update: { name: 'Pre-chat form' },
   },
-  services: { create: () => ({ name: `Onboarding ${unique()}`, active: true }), update: { active: false } },
+  services: { create: () => ({ name: tricky('Onboarding'), active: true }), update: { active: false } },
   tags: { create: () => ({ name: `tag-${unique()}`, labels: { de: 'Etikett' } }), update: { labels: { fr: 'Étiquette' } } },
-  tickets: { create: () => ({ subject: `Printer ${unique()} on fire`, message: 'It smokes.', priority: 'high' }), update: { priority: 'low' } },
+  tickets: { create: () => ({ subject: tricky('Printer on fire'), message: 'It smokes. <img src=x onerror=alert(1)>', priority: 'high' }), update: { priority: 'low' } },
   webhooks: { create: () => ({ url: `https://hooks-${unique()}.example.test/in`, events: ['chat.started'] }), update: { events: ['*'] } },
 };
 

@@ -10,13 +10,16 @@ describe('REST and RPC parity', () => {
   let api: ApiHarness;
   let tenant: Tenant;
   const ids: Record<string, string> = {};
+  /** What each sample was created with, to read back. */
+  const created: Record<string, Record<string, unknown>> = {};
   /** Path parameters other than `{id}` (public tokens), per resource. */
   const tokens: Record<string, Record<string, string>> = {};
   beforeAll(async () => {
     api = await startApiHarness();
     tenant = await api.tenant();
     for (const [prefix, sample] of Object.entries(samples)) {
-      const res = await api.call(tenant.identity('admin'), 'POST', `/v1/${prefix}.create`, sample.create());
+      created[prefix] = sample.create();
+      const res = await api.call(tenant.identity('admin'), 'POST', `/v1/${prefix}.create`, created[prefix]);
       expect(res.status, prefix).toBe(201);
       ids[prefix] = (res.body.data as { id: string }).id;
     }
@@ -39,6 +42,21 @@ describe('REST and RPC parity', () => {
     tokens.webhooks = { deliveryId: (delivery.body.data as { id: string }).id };
   });
   afterAll(() => api.close());
+
+  it('stores free text with Unicode, quotes and markup and gives it back unchanged', async () => {
+    const textFields = ['name', 'title', 'subject', 'description', 'body'];
+    let compared = 0;
+    for (const [prefix, body] of Object.entries(created)) {
+      const read = await api.call(tenant.identity('admin'), 'GET', `/v2${collections[prefix]}/${ids[prefix]}`);
+      expect(read.status, prefix).toBe(200);
+      for (const field of textFields.filter((f) => typeof body[f] === 'string')) {
+        expect((read.body.data as Record<string, unknown>)[field], `${prefix}.${field}`).toBe(body[field]);
+        compared += 1;
+      }
+    }
+    // groups (name, description), users, contacts, categories, items (title, body), forms, services, tags, tickets
+    expect(compared).toBe(11);
+  });
 
   const reads = operations.filter((operation) => operation.method === 'GET' && operation.role !== 'public');
   /** Query arguments an operation cannot do without. */

@@ -153,6 +153,8 @@ async function run(stack: Stack, fault: Fault): Promise<string> {
   const result = await load.stop();
   await fault.verify?.(stack, result, restoredAt, notes);
   const during = result.outcomes.filter((o) => o.at >= brokenAt);
+  const unexpected = during.filter((o) => o.status === 500);
+  if (unexpected.length > 0) notes.push(`500s, by request id (see BENCH_LOG_DIR): ${unexpected.map((o) => `${o.requestId} ${o.message ?? ''}`).join(', ')}`);
   const errors = tally(result.outcomes, brokenAt, Infinity, true);
   const rec = recovery(result.outcomes, restoredAt);
   const hung = during.filter((o) => o.code === 'client_timeout').length;

@@ -20,6 +20,8 @@ export interface Outcome {
   ms: number;
   /** The envelope's `message`, for errors. */
   message?: string;
+  /** The gateway's `x-request-id` of a 500, to find it in the processes' logs (BENCH_LOG_DIR). */
+  requestId?: string;
 }
 
 export interface LoadOptions {
@@ -114,7 +116,8 @@ function runLoad(options: LoadOptions) {
       }
       if (kind === 'write' && res.statusCode === 201 && body.data?.token) accepted.push(body.data.token);
       const error = res.statusCode >= 400;
-      outcomes.push({ at, kind, status: res.statusCode, code: error ? (body.error ?? 'none') : '', ms: Date.now() - at, ...(error ? { message: body.message } : {}) });
+      outcomes.push({ at, kind, status: res.statusCode, code: error ? (body.error ?? 'none') : '', ms: Date.now() - at,
+        ...(error ? { message: body.message } : {}), ...(res.statusCode === 500 ? { requestId: String(res.headers['x-request-id']) } : {}) });
     } catch (err) {
       const e = err as { code?: string; name?: string };
       const code = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? 'client_timeout' : (e.code ?? e.name ?? 'error');

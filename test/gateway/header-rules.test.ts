@@ -1,9 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { downstreamResponseHeaderList, downstreamResponseHeaders, isStrippedHeader, upstreamRequestHeaders } from '../../src/gateway/headers.js';
+import {
+  downstreamResponseHeaderList, downstreamResponseHeaders, HOP_BY_HOP_HEADERS, IDENTITY_HEADER_PREFIXES, IDENTITY_HEADERS, isStrippedHeader, upstreamRequestHeaders,
+} from '../../src/gateway/headers.js';
 
 // Header hygiene as data in, data out, with the expected headers written out. test/gateway/proxy.test.ts
 // sends every stripped name of the exported lists through a real proxy; this pins the rules
 // between them: `Connection` tokens, credentials, prefixes, and what replaces what.
+
+// The answer key: every name the gateway must strip, written out. The proxy test sends the
+// exported lists through a real proxy; these say what the lists must hold.
+const HOP_BY_HOP = [
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'http2-settings', 'expect', 'host',
+];
+const IDENTITY = [
+  'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip',
+  'remote-user', 'x-remote-user', 'x-remote-addr', 'x-user', 'x-userid', 'x-org', 'x-org-id', 'x-organization-id', 'x-tenant-id',
+  'x-role', 'x-roles', 'x-scope', 'x-scopes', 'x-client-id', 'x-api-key', 'x-consumer-id', 'x-consumer-username',
+  'x-credential-identifier', 'x-anonymous-consumer', 'x-identity', 'x-principal',
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-original-uri', 'x-rewrite-url',
+  'x-original-method', 'x-request-id', 'traceparent', 'tracestate',
+];
+const PREFIXES = ['x-gatehouse-', 'x-forwarded-', 'x-authenticated-', 'x-auth-', 'x-user-', 'x-jwt-', 'x-original-'];
+
+describe('the stripped names', () => {
+  it('are exactly the answer key', () => {
+    expect([...HOP_BY_HOP_HEADERS].sort()).toEqual([...HOP_BY_HOP].sort());
+    expect([...IDENTITY_HEADERS].sort()).toEqual([...IDENTITY].sort());
+    expect([...IDENTITY_HEADER_PREFIXES].sort()).toEqual([...PREFIXES].sort());
+  });
+  it.each([...HOP_BY_HOP, ...IDENTITY, ...PREFIXES.map((prefix) => `${prefix}anything`)])('%s is stripped', (name) => {
+    expect(isStrippedHeader(name)).toBe(true);
+  });
+  it('and an empty name is not one of them', () => {
+    expect(isStrippedHeader('')).toBe(false);
+  });
+});
 
 describe('headers sent upstream', () => {
   it('keeps ordinary headers, drops hop-by-hop, identity and Connection-named ones, and adds the gateway\'s', () => {
@@ -15,7 +47,7 @@ describe('headers sent upstream', () => {
       'x-user-id': 'u2', 'x-original-url': '/admin', forwarded: 'for=1.2.3.4', 'x-request-id': 'mine',
       authorization: 'Bearer abc', cookie: 'sid=1', 'x-undefined': undefined,
     }, { 'x-gatehouse-identity': 'signed', 'x-forwarded-for': '127.0.0.1' }, true);
-    expect(out).toEqual({
+    expect(out).toStrictEqual({
       accept: 'application/json', 'content-type': 'application/json', 'x-custom': 'kept', 'x-multi': ['de', 'en'],
       'x-gatehouse-identity': 'signed', 'x-forwarded-for': '127.0.0.1',
     });
@@ -44,7 +76,11 @@ describe('headers sent back', () => {
     expect(downstreamResponseHeaders({
       'content-type': 'text/plain', connection: 'x-secret', 'x-secret': '1', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked',
       host: 'kept', 'x-plain': '2', 'x-undefined': undefined,
-    })).toEqual({ 'content-type': 'text/plain', host: 'kept', 'x-plain': '2' });
+    })).toStrictEqual({ 'content-type': 'text/plain', host: 'kept', 'x-plain': '2' });
+  });
+
+  it('passes everything else through when there is no Connection header', () => {
+    expect(downstreamResponseHeaders({ 'content-type': 'text/plain', 'x-a': '1', 'x-none': undefined })).toStrictEqual({ 'content-type': 'text/plain', 'x-a': '1' });
   });
 
   it('from raw buffers: lower-cases, drops Connection-named ones, lets the gateway\'s replace, ends with the request id', () => {

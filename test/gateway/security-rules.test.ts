@@ -79,11 +79,16 @@ describe('request targets', () => {
   });
 });
 
-/** A denylist as data: the entries it holds are the test's input, not a model of the code. */
+/**
+ * A denylist as data: the entries it holds are the test's input. Keyed `kind:subject` as strings,
+ * as the gateway's list is, so a missing claim looked up as `undefined` would find an entry for
+ * the string "undefined": the rule must never ask.
+ */
 function denylist(ids: Array<[string, string]>, cutoffs: Array<[string, string, number]>): RevocationList {
+  const key = (kind: string, subject: unknown) => `${kind}:${String(subject)}`;
   return {
-    isRevoked: (kind, subject) => ids.some(([k, s]) => k === kind && s === subject),
-    notBefore: (kind, subject) => cutoffs.find(([k, s]) => k === kind && s === subject)?.[2],
+    isRevoked: (kind, subject) => ids.some(([k, s]) => key(k, s) === key(kind, subject)),
+    notBefore: (kind, subject) => cutoffs.find(([k, s]) => key(k, s) === key(kind, subject))?.[2],
     size: ids.length + cutoffs.length, ready: Promise.resolve(), loaded: true, stop() {},
   };
 }
@@ -116,11 +121,17 @@ describe('the revocation rule', () => {
     ['a visitor, its visitor cut off', user({ kind: 'visitor', sub: 'v1' }), denylist([], [['visitor', 'v1', 2_000]]), true],
     ['a visitor, a user cut-off of the same id', user({ kind: 'visitor', sub: 'v1' }), denylist([], [['user', 'v1', 2_000]]), false],
     ['a user, a visitor cut-off of the same id', user(), denylist([], [['visitor', 'u1', 2_000]]), false],
+    ['no token id, the token "undefined" listed', user({ jti: undefined }), denylist([['token', 'undefined']], []), false],
+    ['no grant, the grant "undefined" listed', user({}, { grantId: undefined }), denylist([['grant', 'undefined']], []), false],
+    ['no key, the key "undefined" listed', user(), denylist([['api_key', 'undefined']], []), false],
   ];
   it.each(cases)('%s → revoked: %s', (_, caller, list, expected) => {
     expect(isRevoked(list, caller)).toBe(expected);
     if (expected) {
-      expect(() => checkRevocation(list, caller)).toThrow(expect.objectContaining({ code: 'invalid_auth', status: 401, reason: 'revoked' }));
+      expect(() => checkRevocation(list, caller)).toThrow(expect.objectContaining({
+        code: 'invalid_auth', status: 401, reason: 'revoked', message: 'The credential has been revoked.',
+        headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="The credential has been revoked."' },
+      }));
     } else {
       expect(() => checkRevocation(list, caller)).not.toThrow();
     }
@@ -137,6 +148,8 @@ describe('the permission refusal', () => {
     ['users.update on oneself as guest (REST)', rest('users.update', { id: 'u1' }), caller('guest'), null],
     ['users.update on another as guest (REST)', rest('users.update', { id: 'u2' }), caller('guest'), 'admin'],
     ['users.update as guest (RPC: held to the self rule\'s role)', rpc('users.update'), caller('guest'), null],
+    ['users.update without a role (RPC: the refusal names the lowest role)', rpc('users.update'), caller(undefined), 'guest'],
+    ['users.update without a role (REST, another id)', rest('users.update', { id: 'u2' }), caller(undefined), 'admin'],
     ['users.delete on another as bot', rest('users.delete', { id: 'u2' }), caller('bot'), 'admin'],
     ['users.delete on another as admin', rest('users.delete', { id: 'u2' }), caller('admin'), null],
     ['contacts.list, no role (a caller whose role was lost)', rest('contacts.list', {}), caller(undefined), 'agent'],

@@ -7,7 +7,7 @@ import { signedInUser } from './account/session.js';
 import type { AuthServices } from './services.js';
 import { emailChange } from './email-change/router.js';
 import { createPasswordReset } from './password-reset/index.js';
-import { createTokenApi } from './token-api/index.js';
+import { createTokenApi, TOKEN_API_PATH } from './token-api/index.js';
 import { createVisitorSessions } from './visitor-sessions/index.js';
 import { webhookSettings } from './webhooks/settings-page.js';
 import { widgetRoutes } from './widget/router.js';
@@ -19,6 +19,8 @@ import { widgetRoutes } from './widget/router.js';
  */
 export interface AuthExtensions {
   routes: Middleware[];
+  /** Those of `routes` that own one exact path, by path: app.ts sends their requests straight there. */
+  direct: Array<[string, Middleware]>;
   accountSections: AccountSectionSource[];
   close(): void | Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function createAuthExtensions(runtime: Runtime, services: AuthServi
     signedIn: (ctx) => signedInUser(ctx, services.providers.current(), services.knex),
   });
   return {
+    direct: [[TOKEN_API_PATH, tokenApi.middleware]],
     routes: [tokenApi.middleware, visitorSessions, passwordReset.api, passwordReset.pages, email.routes, apiKeys.routes, webhooks.routes, widgetRoutes(runtime)],
     accountSections: [
       email.section,

@@ -30,7 +30,9 @@ export interface UserRow {
  * OAuth): its owner proved the email (and so chose the password; an account made for someone else
  * has none before), and it is not disabled. The password check comes on top where one is sent.
  */
-export function canSignIn(user: UserRow): boolean {
+export type SignInState = Pick<UserRow, 'email_verified_at' | 'disabled_at'>;
+
+export function canSignIn(user: SignInState): boolean {
   return user.email_verified_at !== null && user.disabled_at === null;
 }
 

@@ -8,6 +8,7 @@ import { REVOCATION_CHANNEL, type Revocation } from '../../db/revocations.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
 import { listLiveKeys } from '../keys/signing-key-rows.js';
+import { rememberedRole } from '../storage/request-grants.js';
 import { SIGNING_KEYS_CHANNEL } from '../keys/signing-keys.js';
 import { createFreshCache } from './fresh-cache.js';
 
@@ -37,8 +38,14 @@ export interface GrantReads {
 /** The same reads straight from the database, uncached. */
 export const directGrantReads = (knex: Knex): GrantReads => ({
   clientRow: (id) => findClientRow(knex, id),
-  membershipRole: (organizationId, userId) => findActiveMembershipRole(knex, organizationId, userId),
+  membershipRole: (organizationId, userId) => membershipRoleNow(knex, organizationId, userId),
 });
+
+/** The role as this request read it with its code or refresh token, else from the database. */
+async function membershipRoleNow(knex: Knex, organizationId: string, userId: string): Promise<Role | undefined> {
+  const remembered = rememberedRole(organizationId, userId);
+  return remembered ? remembered.role ?? undefined : findActiveMembershipRole(knex, organizationId, userId);
+}
 
 /**
  * What every grant reads and rarely changes: the client with its unsealed secret, and the public
@@ -74,8 +81,8 @@ export function createGrantLookups(deps: GrantLookupDeps) {
   return {
     client,
     clientRow: async (id: string) => (await client(id))?.row,
-    /** Read fresh on every grant (see above). */
-    membershipRole: (organizationId: string, userId: string) => findActiveMembershipRole(knex, organizationId, userId),
+    /** Read fresh on every grant (see above), with the code or refresh token when there is one. */
+    membershipRole: (organizationId: string, userId: string) => membershipRoleNow(knex, organizationId, userId),
     /** The verification key set of the live signing keys (their public halves). */
     liveKeys: () => keys.get('live', async () => createLocalJWKSet({ keys: (await listLiveKeys(knex, new Date(clock.now()))).map((k) => k.public_jwk as JWK) })),
     close() {

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../../shared/clock.js';
 import { consumeRow, deleteRow, deleteRowsOfModelAndGrant, findRow, upsertRow } from './oidc-rows.js';
-import { rememberGrantOrganization } from './request-grants.js';
+import { findGrantSource, GRANT_SOURCE_MODELS } from './grant-source-rows.js';
+import { rememberGrantOrganization, rememberGrantSource, takeRememberedGrant } from './request-grants.js';
 
 export interface AdapterDeps {
   knex: Knex;
@@ -25,7 +26,11 @@ const consumableLabel: Record<string, string> = {
   RefreshToken: 'invalid refresh token',
 };
 
-/** oidc-provider's storage contract, one method to one query (logto's `oidc/adapter.ts`). */
+/**
+ * oidc-provider's storage contract, one method to one query (logto's `oidc/adapter.ts`). Finding
+ * a code or refresh token also reads its grant, user and membership in the same statement, for
+ * the rest of the request (request-grants.ts).
+ */
 export function createAdapterFactory(deps: AdapterDeps): (model: string) => Adapter {
   const { knex, clock } = deps;
   const now = () => new Date(clock.now());
@@ -38,6 +43,15 @@ export function createAdapterFactory(deps: AdapterDeps): (model: string) => Adap
     },
     async find(id) {
       if (model === 'Client') return deps.findClient(id);
+      if (GRANT_SOURCE_MODELS.has(model)) {
+        const read = await findGrantSource(knex, model, id, now());
+        if (read?.grantId) rememberGrantSource({ ...read, grantId: read.grantId });
+        return read?.payload;
+      }
+      if (model === 'Grant') {
+        const remembered = takeRememberedGrant(id);
+        if (remembered) return remembered;
+      }
       const row = await findRow(knex, model, { id }, now());
       if (row?.organizationId) rememberGrantOrganization(id, row.organizationId);
       return row?.payload;

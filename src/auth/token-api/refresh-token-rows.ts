@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Role } from '../../contract/roles.js';
+import type { SignInState } from '../../db/accounts.js';
 
 export interface RefreshTokenRow {
   id: string;
@@ -25,6 +27,50 @@ export async function insertRefreshToken(
 
 export async function findRefreshToken(knex: Knex, secretHash: string): Promise<RefreshTokenRow | undefined> {
   return knex('first_party_refresh_tokens').where({ secret_hash: secretHash }).first();
+}
+
+export interface RefreshTokenHolder extends SignInState {
+  email: string;
+  /** The role of their active membership in the token's organization, if any. */
+  role: Role | null;
+}
+
+// The token, its user and the membership it was issued for, in one statement.
+const FIND_WITH_HOLDER = `
+select t.id, t.family_id, t.user_id, t.organization_id, t.expires_at, t.consumed_at, t.family_revoked_at,
+  u.email, u.disabled_at, u.email_verified_at, m.role
+from first_party_refresh_tokens t
+join users u on u.id = t.user_id
+left join memberships m on m.organization_id = t.organization_id and m.user_id = t.user_id and m.disabled_at is null
+where t.secret_hash = ?`;
+
+export async function findRefreshTokenWithHolder(knex: Knex, secretHash: string): Promise<{ token: RefreshTokenRow; holder: RefreshTokenHolder } | undefined> {
+  const { rows }: { rows: Array<RefreshTokenRow & RefreshTokenHolder> } = await knex.raw(FIND_WITH_HOLDER, [secretHash]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { email, disabled_at, email_verified_at, role, ...token } = row;
+  return { token, holder: { email, disabled_at, email_verified_at, role } };
+}
+
+// Consumes a live token and inserts the next of its family in one statement: of two concurrent
+// rotations of the same token exactly one gets a row back (the UPDATE's row lock decides).
+const ROTATE = `
+with consumed as (
+  update first_party_refresh_tokens set consumed_at = ?
+  where secret_hash = ? and consumed_at is null and family_revoked_at is null and expires_at > ?
+  returning family_id, user_id, organization_id)
+insert into first_party_refresh_tokens (family_id, user_id, organization_id, secret_hash, expires_at)
+select family_id, user_id, organization_id, ?, ? from consumed
+returning family_id, organization_id`;
+
+export async function rotateRefreshToken(
+  knex: Knex,
+  input: { secretHash: string; nextSecretHash: string; now: Date; nextExpiresAt: Date },
+): Promise<{ family_id: string; organization_id: string } | undefined> {
+  const { rows }: { rows: Array<{ family_id: string; organization_id: string }> } = await knex.raw(ROTATE, [
+    input.now, input.secretHash, input.now, input.nextSecretHash, input.nextExpiresAt,
+  ]);
+  return rows[0];
 }
 
 /**

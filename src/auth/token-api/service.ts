@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { canSignIn, findUserByEmail, findUserById, listMemberships, type MembershipRow, type UserRow } from '../../db/accounts.js';
+import type { Role } from '../../contract/roles.js';
+import { canSignIn, findUserByEmail, listMemberships, type MembershipRow, type UserRow } from '../../db/accounts.js';
 import { revoke } from '../../db/revocations.js';
 import type { EventBus } from '../../shared/bus.js';
 import type { Clock } from '../../shared/clock.js';
@@ -10,7 +11,10 @@ import { AppError } from '../../shared/errors.js';
 import { verifyPassword } from '../../shared/password.js';
 import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
 import type { AccessTokenSigner } from './access-tokens.js';
-import { consumeRefreshToken, findRefreshToken, insertRefreshToken, revokeRefreshFamily, type RefreshTokenRow } from './refresh-token-rows.js';
+import {
+  consumeRefreshToken, findRefreshToken, findRefreshTokenWithHolder, insertRefreshToken, revokeRefreshFamily, rotateRefreshToken,
+  type RefreshTokenHolder, type RefreshTokenRow,
+} from './refresh-token-rows.js';
 
 /** Seed 001's response, field for field. */
 export interface TokenResponse {
@@ -39,17 +43,20 @@ const refreshTokenShape = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export function createTokenService(deps: TokenServiceDeps) {
   const { knex, clock, config } = deps;
 
+  const newRefreshToken = (userId: string) => {
+    const refreshToken = `${userId}.${randomBytes(40).toString('hex')}`;
+    return { refreshToken, secretHash: sha256(refreshToken), expiresAt: new Date(clock.now() + config.REFRESH_TOKEN_TTL_SECONDS * 1000) };
+  };
+
+  async function respond(grant: { userId: string; organizationId: string; role: Role; familyId: string }, refreshToken: string): Promise<TokenResponse> {
+    const { token } = await deps.signer.sign(grant);
+    return { tokenType: 'Bearer', token, refreshToken, user: grant.userId, scope: grant.role };
+  }
+
   async function issue(user: UserRow, membership: MembershipRow, familyId: string): Promise<TokenResponse> {
-    const refreshToken = `${user.id}.${randomBytes(40).toString('hex')}`;
-    await insertRefreshToken(knex, {
-      familyId,
-      userId: user.id,
-      organizationId: membership.organization_id,
-      secretHash: sha256(refreshToken),
-      expiresAt: new Date(clock.now() + config.REFRESH_TOKEN_TTL_SECONDS * 1000),
-    });
-    const { token } = await deps.signer.sign({ userId: user.id, organizationId: membership.organization_id, role: membership.role, familyId });
-    return { tokenType: 'Bearer', token, refreshToken, user: user.id, scope: membership.role };
+    const next = newRefreshToken(user.id);
+    await insertRefreshToken(knex, { familyId, userId: user.id, organizationId: membership.organization_id, secretHash: next.secretHash, expiresAt: next.expiresAt });
+    return respond({ userId: user.id, organizationId: membership.organization_id, role: membership.role, familyId }, next.refreshToken);
   }
 
   /** Kills a family: its refresh tokens here, its access tokens at every gateway. */
@@ -61,29 +68,34 @@ export function createTokenService(deps: TokenServiceDeps) {
 
   /**
    * Consumes a refresh token and issues the next one of its family. A consumed token seen again
-   * means it was copied: the family is revoked (OAuth 2.0 Security BCP §4.14.2).
+   * means it was copied: the family is revoked (OAuth 2.0 Security BCP §4.14.2). Two statements
+   * when all is well: the token with its user and membership, then the consume and the next
+   * token together.
    */
-  async function rotate(refreshToken: string, check: (row: RefreshTokenRow, user: UserRow) => void): Promise<TokenResponse> {
+  async function rotate(refreshToken: string, check: (row: RefreshTokenRow, holder: RefreshTokenHolder) => void): Promise<TokenResponse> {
     if (!refreshTokenShape.test(refreshToken)) throw badRefreshToken();
     const hash = sha256(refreshToken);
-    const found = await findRefreshToken(knex, hash);
+    const found = await findRefreshTokenWithHolder(knex, hash);
     if (!found) throw badRefreshToken();
-    const user = await findUserById(knex, found.user_id);
-    if (!user) throw badRefreshToken();
-    check(found, user);
-    const consumed = await consumeRefreshToken(knex, hash, new Date(clock.now()));
+    const { token: row, holder } = found;
+    check(row, holder);
+    const now = new Date(clock.now());
+    const allowed = canSignIn(holder) && holder.role !== null;
+    const next = newRefreshToken(row.user_id);
+    const consumed = allowed
+      ? await rotateRefreshToken(knex, { secretHash: hash, nextSecretHash: next.secretHash, now, nextExpiresAt: next.expiresAt })
+      : await consumeRefreshToken(knex, hash, now);
     if (!consumed) {
-      if (found.consumed_at !== null || (await findRefreshToken(knex, hash))?.consumed_at) {
-        if (found.family_revoked_at === null) await revokeFamily(found.family_id);
+      if (row.consumed_at !== null || (await findRefreshToken(knex, hash))?.consumed_at) {
+        if (row.family_revoked_at === null) await revokeFamily(row.family_id);
       }
       throw badRefreshToken();
     }
-    const membership = (await listMemberships(knex, user.id)).find((m) => m.organization_id === consumed.organization_id);
-    if (!canSignIn(user) || !membership) {
+    if (!allowed) {
       await revokeFamily(consumed.family_id);
       throw badRefreshToken();
     }
-    return issue(user, membership, consumed.family_id);
+    return respond({ userId: row.user_id, organizationId: consumed.organization_id, role: holder.role!, familyId: consumed.family_id }, next.refreshToken);
   }
 
   return {
@@ -105,8 +117,8 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     /** `POST /v2/auth/token {refreshToken, clientId}`: after expiry, no Authorization header. */
     refreshWithClientId(refreshToken: string, clientId: string): Promise<TokenResponse> {
-      return rotate(refreshToken, (_row, user) => {
-        if (user.email.toLowerCase() !== clientId.toLowerCase()) throw badRefreshToken();
+      return rotate(refreshToken, (_row, holder) => {
+        if (holder.email.toLowerCase() !== clientId.toLowerCase()) throw badRefreshToken();
       });
     },
 

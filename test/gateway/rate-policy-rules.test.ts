@@ -13,7 +13,8 @@ const config = {
   RATE_LIMIT_GUEST: 11, RATE_LIMIT_AGENT: 22, RATE_LIMIT_BOT: 33, RATE_LIMIT_ADMIN: 44,
   RATE_LIMIT_ORGANIZATION: 1000, RATE_LIMIT_ANONYMOUS: 5, RATE_LIMIT_TOKEN_ENDPOINT: 7, RATE_LIMIT_LOGIN: 3,
   RATE_LIMIT_VISITOR_SESSIONS_IP: 8, RATE_LIMIT_VISITOR_SESSIONS_WIDGET: 9,
-  RATE_LIMIT_KEYS: ['key-special=500', 'key-other=2'],
+  // 'undefined' as a key id: a caller without a key must never be looked up under it.
+  RATE_LIMIT_KEYS: ['key-special=500', 'key-other=2', 'undefined=999'],
 } as unknown as Config;
 
 const caller = (identity: Partial<Caller['identity']>): Caller => ({

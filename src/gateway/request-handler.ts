@@ -103,7 +103,7 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
     const stream = prepared.match.operation.stream === true;
     if (!stream && prepared.caller !== undefined) {
       try {
-        inFlight.enter(prepared.caller, exchange.res);
+        exchange.holdInFlight(inFlight, inFlight.enter(prepared.caller));
       } catch (err) {
         exchange.fail(err);
         return;

@@ -49,6 +49,8 @@ export class Exchange implements ForwardSink {
   /** The in-flight count this request holds (request-handler.ts), released once. */
   private inFlight: InFlightLimit | undefined = undefined;
   private inFlightKey = '';
+  /** The response closed: answered, refused, or the client went away. */
+  closed = false;
 
   constructor(
     readonly req: http.IncomingMessage,
@@ -112,6 +114,7 @@ export class Exchange implements ForwardSink {
 
 function onResponseClose(this: http.ServerResponse): void {
   const exchange = (this as unknown as { [kExchange]: Exchange })[kExchange];
+  exchange.closed = true;
   exchange.releaseInFlight();
   exchange.forwarding?.clientClosed();
   exchange.finish();

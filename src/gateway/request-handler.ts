@@ -99,6 +99,8 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
   }
 
   function toApi(exchange: Exchange, prepared: PreparedRequest, { headers }: RateLimitOutcome): void {
+    // The client left while its limits were checked (Redis): nothing to send, nothing to count.
+    if (exchange.closed) return;
     exchange.prepared = prepared;
     const stream = prepared.match.operation.stream === true;
     if (!stream && prepared.caller !== undefined) {

@@ -1,4 +1,4 @@
-import { createHash, hash, randomUUID, type Hash } from 'node:crypto';
+import { createHmac, createSecretKey, hash, randomUUID } from 'node:crypto';
 import { jwtVerify, errors as joseErrors } from 'jose';
 import type { Role } from './roles.js';
 
@@ -60,36 +60,30 @@ export const EMPTY_BODY_SHA256 = bodySha256('');
 export type IdentitySigner = (identity: Identity, request: AssertedRequest) => string;
 
 /**
- * Signs assertions with node's crypto directly (the gateway signs one per request; jose would
+ * Signs assertions with node's HMAC directly (the gateway signs one per request; jose would
  * re-import the key into WebCrypto on every call, which cost more than the rest of the pipeline).
- * Every assertion gets a fresh `jti`, so none is ever sent twice.
+ * The key is made a KeyObject once: given raw bytes, node would copy them into a new key per
+ * HMAC. Every assertion gets a fresh `jti`, so none is ever sent twice.
  *
  * Most of an assertion is the same for every request of one caller: the header and the
- * identity's claims. That part is serialised, base64url-encoded and fed to the HMAC once per
- * identity object (the gateway keeps one per cached credential, never changed once made): its
- * JSON is padded with spaces to a multiple of three bytes, so its base64url text is a prefix of
- * every assertion's, and the HMAC's inner hash state after it is kept (RFC 2104 with `Hash.copy`:
- * inner = H(key ⊕ ipad ‖ text), tag = H(key ⊕ opad ‖ inner)). Per request only the request's
- * claims are encoded and hashed: the result is byte for byte an HS256 JWT any verifier accepts.
+ * identity's claims. That part is serialised and base64url-encoded once per identity object
+ * (the gateway keeps one per cached credential, never changed once made), its JSON padded with
+ * spaces to a multiple of three bytes so that its base64url text is a prefix of every
+ * assertion's; per request only the request's claims are encoded. Keeping the HMAC's inner
+ * state after the prefix (`Hash.copy`) was measured too: two copies cost more than they saved.
  */
 export function createIdentitySigner(key: Uint8Array, now: () => number = Date.now, newId: () => string = randomUUID): IdentitySigner {
-  // RFC 2104: a key longer than the hash's block is hashed first.
-  const block = Buffer.alloc(64);
-  Buffer.from(key.length > 64 ? hash('sha256', key, 'buffer') : key).copy(block);
-  const inner = createHash('sha256').update(block.map((b) => b ^ 0x36));
-  const outer = createHash('sha256').update(block.map((b) => b ^ 0x5c));
-  block.fill(0);
-  const prefixes = new WeakMap<Identity, { text: string; state: Hash }>();
+  const secret = createSecretKey(key);
+  const prefixes = new WeakMap<Identity, string>();
 
-  function prefixOf(identity: Identity): { text: string; state: Hash } {
+  function prefixOf(identity: Identity): string {
     let cached = prefixes.get(identity);
     if (cached === undefined) {
       const { jti, ...rest } = identity;
       // Opens the JSON object; the request's claims close it.
       const open = JSON.stringify({ ...rest, ...(jti !== undefined ? { token_jti: jti } : {}), iss: issuer, aud: audience }).slice(0, -1);
       const padded = open + ' '.repeat((3 - (Buffer.byteLength(open) % 3)) % 3);
-      const text = `${encodedHeader}.${Buffer.from(padded).toString('base64url')}`;
-      cached = { text, state: inner.copy().update(text) };
+      cached = `${encodedHeader}.${Buffer.from(padded).toString('base64url')}`;
       prefixes.set(identity, cached);
     }
     return cached;
@@ -100,8 +94,7 @@ export function createIdentitySigner(key: Uint8Array, now: () => number = Date.n
     const prefix = prefixOf(identity);
     const claims = `,"htm":${JSON.stringify(request.method)},"htu":${JSON.stringify(request.path)},"htq":${JSON.stringify(request.query)},"body_sha256":"${request.bodySha256}","jti":"${newId()}","iat":${iat},"exp":${iat + ASSERTION_LIFETIME_SECONDS}}`;
     const tail = Buffer.from(claims).toString('base64url');
-    const digest = prefix.state.copy().update(tail).digest();
-    return `${prefix.text}${tail}.${outer.copy().update(digest).digest('base64url')}`;
+    return `${prefix}${tail}.${createHmac('sha256', secret).update(prefix).update(tail).digest('base64url')}`;
   };
 }
 

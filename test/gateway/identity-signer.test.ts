@@ -2,8 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createIdentitySigner, EMPTY_BODY_SHA256, verifyIdentity, type Identity } from '../../src/contract/identity.js';
 
-// The signer keeps the identity's part of an assertion encoded and hashed once per identity
-// (padded to whole base64 groups) and finishes the HMAC per request: every assertion must still
+// The signer keeps the identity's part of an assertion encoded once per identity
+// (padded to whole base64 groups) and encodes only the request's claims: every assertion must still
 // be a plain HS256 JWT, whatever the length of the identity's claims and of the key.
 
 const request = { method: 'GET', path: '/v2/users/me', query: 'a=1', bodySha256: EMPTY_BODY_SHA256 };

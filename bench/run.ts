@@ -131,7 +131,7 @@ function ms(value: string): number {
   return match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n;
 }
 
-function wrk(url: string, headers: string[], seconds: number): { rps: number; requests: number; p50: number; p99: number; errors: number } {
+function wrk(url: string, headers: string[], seconds: number): { rps: number; requests: number; p50: number; p99: number; errors: number; errorKinds: string } {
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
   const out = execFileSync('wrk', args, { encoding: 'utf8' });
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -142,6 +142,8 @@ function wrk(url: string, headers: string[], seconds: number): { rps: number; re
     p50: ms(/ 50%\s+(\S+)/.exec(out)?.[1] ?? ''),
     p99: ms(/ 99%\s+(\S+)/.exec(out)?.[1] ?? ''),
     errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
+    // Which errors: a non-2xx answer is the contender's, a timeout (wrk's 2 s) may be the machine's.
+    errorKinds: `non-2xx ${non2xx}, socket errors ${socketErrors ? socketErrors.slice(1).join('/') : '0/0/0/0'} (connect/read/write/timeout)`,
   };
 }
 
@@ -155,14 +157,15 @@ function measure(name: string, url: string, pid: number, headers: string[], roun
   const machine = machineTicks();
   const out = wrk(url, headers, duration);
   const after = machineTicks();
+  const { errorKinds, ...measured } = out;
   const sample: Sample = {
     round,
-    ...out,
+    ...measured,
     rssMb: peakRssMb(pid),
     cpuUsPerRequest: (cpuUs(pid) - before) / Math.max(1, out.requests),
     machineBusy: (100 * (after.busy - machine.busy)) / Math.max(1, after.total - machine.total),
   };
-  console.error(`  ${name}: ${Math.round(out.rps)} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, errors ${out.errors}, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/req, machine ${sample.machineBusy.toFixed(0)} % busy`);
+  console.error(`  ${name}: ${Math.round(out.rps)} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, errors ${out.errors}${out.errors > 0 ? ` (${errorKinds})` : ''}, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/req, machine ${sample.machineBusy.toFixed(0)} % busy`);
   return sample;
 }
 
@@ -283,7 +286,10 @@ http { access_log off; upstream up { server 127.0.0.1:${stubPort}; keepalive 128
       const contenders = group.contenders.filter((c) => wanted(c.name));
       if (contenders.length === 0) continue;
       const host = await group.host();
-      for (const contender of contenders) {
+      // Contenders sharing a process swap places every round: the first one measured in a fresh
+      // process also pays for its warm-up (JIT, first lookups), which made JWT look dearer than
+      // the API key measured after it in the same process.
+      for (const contender of round % 2 === 0 ? [...contenders].reverse() : contenders) {
         const sample = measure(contender.name, `${host.url}${benchPath}`, host.pid, contender.headers, round);
         samples.set(contender.name, [...(samples.get(contender.name) ?? []), sample]);
         if (contender.note) notes.set(contender.name, contender.note);

@@ -20,7 +20,7 @@ export interface OwnedRuntime extends Runtime {
 export async function createRuntime(
   config: Config,
   logger: Logger,
-  options: { clock?: Clock; db?: Database } = {},
+  options: { clock?: Clock; db?: Database; embeddedSharedBuffers?: string } = {},
 ): Promise<OwnedRuntime> {
   const clock = options.clock ?? systemClock;
   const secrets = loadSecrets({ secret: config.SECRET, previous: config.SECRET_PREVIOUS, dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL, now: () => clock.now() });
@@ -28,7 +28,7 @@ export async function createRuntime(
     options.db ??
     (config.DATABASE_URL
       ? createDatabase({ url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, logger })
-      : createDatabase({ dataDir: config.DATA_DIR, logger }));
+      : createDatabase({ dataDir: config.DATA_DIR, logger, ...(options.embeddedSharedBuffers ? { sharedBuffers: options.embeddedSharedBuffers } : {}) }));
   let redis: Redis | undefined;
   let subscriber: Redis | undefined;
   if (config.REDIS_URL) {

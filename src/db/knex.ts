@@ -13,7 +13,12 @@ export type { Database };
 
 export type DatabaseOptions = (
   | { url: string; poolMax?: number }
-  | { dataDir: string }
+  /**
+   * `sharedBuffers`: the embedded server's buffer pool (Postgres `shared_buffers`, default
+   * 128MB). PGlite's memory is this process's: a gateway-only process, whose reads are a few
+   * small tables, runs with a small pool (docs/benchmarks.md "Gateway CPU per request and RSS").
+   */
+  | { dataDir: string; sharedBuffers?: string }
   /** An existing PGlite instance (tests clone a migrated template into one). */
   | { pglite: PGlite }
 ) & { logger?: Logger };
@@ -59,7 +64,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   if ('dataDir' in options) {
     lock = lockDataDir(options.dataDir);
     try {
-      pglite = new PGlite(path.join(options.dataDir, 'pgdata'));
+      pglite = new PGlite(path.join(options.dataDir, 'pgdata'), options.sharedBuffers === undefined ? {} : {
+        startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`],
+      });
     } catch (err) {
       lock.release();
       throw err;

@@ -62,6 +62,8 @@ export function createGatewayComponent(runtime: Runtime, upstreamUrls: GatewayUp
     logger: log,
     resyncMs: config.GATEWAY_REVOCATION_RESYNC_MS,
     onRevoked: (revocation) => {
+      // With its time, what bench/revocation.ts reads to tell propagation from request latency.
+      log.debug({ revocation: { kind: revocation.kind, subject: revocation.subject } }, 'revocation applied');
       apiKeys.revoked(revocation);
       liveStreams.recheck();
     },

@@ -6,6 +6,7 @@ import { AuthFailure } from './auth-error.js';
 import type { Caller } from './caller.js';
 import type { ClientAddress } from './client-address.js';
 import type { ForwardHandle, ForwardSink, Upstream } from './forward.js';
+import type { InFlightLimit } from './in-flight.js';
 import type { GatewayMetrics, RequestRecorder } from './metrics.js';
 import type { PreparedRequest } from './prepare.js';
 
@@ -45,6 +46,11 @@ export class Exchange implements ForwardSink {
   prepared: PreparedRequest | undefined = undefined;
   forwarding: ForwardHandle | undefined = undefined;
   sentAt = 0;
+  /** The in-flight count this request holds (request-handler.ts), released once. */
+  private inFlight: InFlightLimit | undefined = undefined;
+  private inFlightKey = '';
+  /** The response closed: answered, refused, or the client went away. */
+  closed = false;
 
   constructor(
     readonly req: http.IncomingMessage,
@@ -55,6 +61,23 @@ export class Exchange implements ForwardSink {
     this.peer = req.socket.remoteAddress;
     (res as unknown as { [kExchange]: Exchange })[kExchange] = this;
     res.on('close', onResponseClose);
+  }
+
+  holdInFlight(limit: InFlightLimit, principal: string): void {
+    this.inFlight = limit;
+    this.inFlightKey = principal;
+  }
+
+  /** The upstream is done with this request (answered whole or failed), or the client left. */
+  releaseInFlight(): void {
+    const limit = this.inFlight;
+    if (limit === undefined) return;
+    this.inFlight = undefined;
+    limit.leave(this.inFlightKey);
+  }
+
+  upstreamFinished(): void {
+    this.releaseInFlight();
   }
 
   upstreamResponded(): void {
@@ -91,6 +114,8 @@ export class Exchange implements ForwardSink {
 
 function onResponseClose(this: http.ServerResponse): void {
   const exchange = (this as unknown as { [kExchange]: Exchange })[kExchange];
+  exchange.closed = true;
+  exchange.releaseInFlight();
   exchange.forwarding?.clientClosed();
   exchange.finish();
 }

@@ -47,6 +47,8 @@ export interface ForwardRequest {
 /** Where forward reports: response headers arrived (metrics), or the request failed. */
 export interface ForwardSink {
   upstreamResponded(statusCode: number): void;
+  /** The upstream exchange ended: the answer was written whole, or it failed. */
+  upstreamFinished(): void;
   /** A 413, 502 or 504 (not called when the client went away). */
   forwardFailed(err: AppError): void;
 }
@@ -128,6 +130,7 @@ class ForwardHandler implements ForwardHandle {
   private settle(err?: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    this.sink.upstreamFinished();
     if (err !== undefined && !this.clientGone) this.sink.forwardFailed(translateUpstreamError(err, this.request.bodyLimit));
   }
 

@@ -99,11 +99,13 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
   }
 
   function toApi(exchange: Exchange, prepared: PreparedRequest, { headers }: RateLimitOutcome): void {
+    // The client left while its limits were checked (Redis): nothing to send, nothing to count.
+    if (exchange.closed) return;
     exchange.prepared = prepared;
     const stream = prepared.match.operation.stream === true;
     if (!stream && prepared.caller !== undefined) {
       try {
-        inFlight.enter(prepared.caller, exchange.res);
+        exchange.holdInFlight(inFlight, inFlight.enter(prepared.caller));
       } catch (err) {
         exchange.fail(err);
         return;

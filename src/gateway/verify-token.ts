@@ -2,7 +2,6 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import { roleFromScope } from '../contract/roles.js';
 import { VISITOR_CLAIM, VISITOR_SCOPE } from '../contract/visitor-sessions.js';
 import type { Clock } from '../shared/clock.js';
-import { sha256 } from '../shared/digest.js';
 import { AuthFailure, invalidToken } from './auth-error.js';
 import type { Caller } from './caller.js';
 import type { JwksCache } from './jwks.js';
@@ -12,8 +11,9 @@ import { Lru } from './lru.js';
  * Verifies a JWT access token (RFC 9068) locally: pinned asymmetric algorithms, `typ: at+jwt`,
  * issuer, audience, `exp`/`nbf` with a small leeway. Headers that ask the verifier to fetch or
  * trust a key from the token itself (`jwk`, `jku`, `x5u`, `x5c`) are refused before any lookup.
- * A verified token is cached by its SHA-256 until it expires, so a token seen before costs a
- * hash and a map lookup, not a signature check.
+ * A verified token is cached until it expires, keyed by the token itself, so a token seen before
+ * costs one map lookup, not a signature check (it used to be keyed by the token's SHA-256: a
+ * hash per request for nothing, the map holds no more than the process already saw).
  */
 export interface TokenVerifierOptions {
   issuer: string;
@@ -45,18 +45,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     });
   }
 
-  function fromCache(hash: string): Caller | undefined {
-    const cached = cache.get(hash);
+  function fromCache(token: string): Caller | undefined {
+    const cached = cache.get(token);
     if (cached && cached.expiresAt! + options.clockToleranceS * 1000 <= options.clock.now()) {
-      cache.delete(hash);
+      cache.delete(token);
       throw expired();
     }
     return cached;
   }
 
   async function verifyToken(token: string): Promise<Caller> {
-    const hash = sha256(token);
-    const cached = fromCache(hash);
+    const cached = fromCache(token);
     if (cached) return cached;
 
     let header;
@@ -90,10 +89,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
 
     const caller = toCaller(payload);
-    cache.set(hash, caller);
+    cache.set(token, caller);
     return caller;
   }
-  return Object.assign(verifyToken, { cached: (token: string) => fromCache(sha256(token)) });
+  return Object.assign(verifyToken, { cached: fromCache });
 }
 
 function translate(err: unknown, expired: () => AuthFailure): unknown {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { AUTHOR_TYPES } from '../../contract/operations/messages.js';
 import type { MessageContent } from '../../contract/message-content.js';
 import { withDbErrors } from '../../db/errors.js';
-import { jsonb, paginate, type Page, type PageRequest } from '../shared/queries.js';
+import { jsonb, paginate, timeAfterSiblings, type Page, type PageRequest } from '../shared/queries.js';
 
 // The SQL of messages. Every query carries the organization (directly, or through a conversation
 // row already found in it).
@@ -97,13 +97,14 @@ export async function insertMessage(trx: Knex, values: {
   content: MessageContent; text: string; postback: { message_id: string; element_id: string } | null; client_message_id: string | null;
 }): Promise<string> {
   const answers = values.author_type === 'agent' || values.author_type === 'bot';
+  // The reply time reads the same expression, in the same statement: the same time.
+  const createdAt = timeAfterSiblings('messages', 'conversation_id', 'now()');
   const [row] = await withDbErrors(() => trx('messages').insert({
     ...values,
     content: jsonb(trx, values.content),
     postback: values.postback === null ? null : jsonb(trx, values.postback),
-    // The reply time reads `now()` too: both are the transaction's time.
-    created_at: trx.fn.now(),
-    reply_seconds: answers ? replySeconds(trx, values.conversation_id) : null,
+    created_at: trx.raw(createdAt, [values.conversation_id]),
+    reply_seconds: answers ? replySeconds(trx, createdAt, values.conversation_id) : null,
   }).returning('id'));
   return (row as { id: string }).id;
 }
@@ -116,11 +117,11 @@ export async function insertMessage(trx: Knex, values: {
  * already stored comes before it. migrations/20261215200000_add_message_reply_times.ts filled
  * the older messages with the same rule.
  */
-function replySeconds(trx: Knex, conversationId: string): Knex.Raw {
-  return trx.raw(`(select extract(epoch from now() - min(v.created_at)) from messages v
+function replySeconds(trx: Knex, createdAt: string, conversationId: string): Knex.Raw {
+  return trx.raw(`(select extract(epoch from ${createdAt} - min(v.created_at)) from messages v
     where v.conversation_id = ? and v.author_type = 'visitor'
       and v.seq > coalesce((select max(r.seq) from messages r where r.conversation_id = ? and r.author_type in ('agent', 'bot')), 0))`,
-  [conversationId, conversationId]);
+  [conversationId, conversationId, conversationId]);
 }
 
 export async function hasVisitorMessage(knex: Knex, conversationId: string): Promise<boolean> {

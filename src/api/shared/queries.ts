@@ -52,6 +52,18 @@ export async function paginate<T>(
   return { rows: pageRows, nextCursor };
 }
 
+/**
+ * The SQL for a new row's `created_at`: `clock`, but strictly after every row already stored
+ * under the same parent. Pages order by `(created_at, id)`, and the id is random, so two rows of
+ * one parent must never share a time; PGlite's clock counts only milliseconds, and several rows
+ * written in one transaction read one `now()`. Rows written in one transaction or under the
+ * parent's row lock therefore keep their write order. `table` and `parent` are column names from
+ * this code, never input.
+ */
+export function timeAfterSiblings(table: string, parent: string, clock: 'now()' | 'clock_timestamp()'): string {
+  return `greatest(${clock}, (select max(s.created_at) + interval '1 microsecond' from ${table} s where s.${parent} = ?))`;
+}
+
 /** An ILIKE pattern matching `text` anywhere, its `%`, `_` and `\\` taken literally. */
 export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { TICKET_AUTHOR_TYPES, TICKET_EVENT_TYPES, TICKET_PRIORITIES, TicketStatus } from '../../contract/operations/tickets.js';
 import { withDbErrors } from '../../db/errors.js';
-import { jsonb, paginate, type Page, type PageRequest } from '../shared/queries.js';
+import { jsonb, paginate, timeAfterSiblings, type Page, type PageRequest } from '../shared/queries.js';
 
 // The SQL of tickets, their tags, messages and event rows. Every query carries the organization.
 
@@ -137,8 +137,8 @@ export interface TicketMessageRow {
 }
 
 export async function insertTicketMessage(trx: Knex, values: Omit<TicketMessageRow, 'id' | 'created_at'> & { organization_id: string }): Promise<TicketMessageRow> {
-  // clock_timestamp: messages written in one transaction still order by time.
-  const [row] = (await trx('ticket_messages').insert({ ...values, created_at: trx.raw('clock_timestamp()') }).returning('*')) as TicketMessageRow[];
+  const createdAt = trx.raw(timeAfterSiblings('ticket_messages', 'ticket_id', 'clock_timestamp()'), [values.ticket_id]);
+  const [row] = (await trx('ticket_messages').insert({ ...values, created_at: createdAt }).returning('*')) as TicketMessageRow[];
   return row!;
 }
 
@@ -165,7 +165,9 @@ export interface TicketEventRow {
 
 export async function insertTicketEvent(trx: Knex, values: Omit<TicketEventRow, 'id' | 'created_at'> & { organization_id: string }): Promise<void> {
   await trx('ticket_events').insert({
-    ...values, changes: values.changes === null ? null : jsonb(trx, values.changes), created_at: trx.raw('clock_timestamp()'),
+    ...values,
+    changes: values.changes === null ? null : jsonb(trx, values.changes),
+    created_at: trx.raw(timeAfterSiblings('ticket_events', 'ticket_id', 'clock_timestamp()'), [values.ticket_id]),
   });
 }
 

@@ -4,7 +4,7 @@ import { insertTicketEvent, insertTicketMessage } from '../../src/api/tickets/qu
 import { takeConversationSeqs } from '../../src/db/outbox.js';
 import type { Identity } from '../../src/contract/identity.js';
 import { startApiHarness, type ApiHarness, type Tenant } from './harness.js';
-import { addVisitor, ok, startConversation, text } from './resources/chat-fixtures.js';
+import { addVisitor, ok, startConversation } from './resources/chat-fixtures.js';
 
 // Rows of one parent read back in the order they were written, even when they share a clock
 // reading: many rows in one transaction all read one `now()`, and PGlite's clock ticks in
@@ -73,7 +73,7 @@ describe('rows of one parent keep their write order', () => {
         const [seq] = await takeConversationSeqs(trx, conversationId, 1);
         await insertMessage(trx, {
           organization_id: a.organizationId, conversation_id: conversationId, seq: seq!, author_type: 'system', author_id: null,
-          content: text(label), text: label, postback: null, client_message_id: null,
+          content: { type: 'text' as const, text: label }, text: label, postback: null, client_message_id: null,
         });
       }
     });

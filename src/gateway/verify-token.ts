@@ -109,12 +109,14 @@ function translate(err: unknown, expired: () => AuthFailure): unknown {
 
 function toCaller(payload: JWTPayload): Caller {
   const str = (name: string): string | undefined => (typeof payload[name] === 'string' ? (payload[name] as string) : undefined);
-  const sub = payload.sub!;
+  // jose requires `sub` to be present but takes any JSON value: a subject is a non-empty string.
+  const sub = str('sub');
+  if (sub === undefined || sub === '') throw invalidToken('claims', 'The access token names no subject.');
   const org = str('org');
   const scope = str('scope') ?? '';
   if (org === undefined || org === '') throw invalidToken('claims', 'The access token names no organization.');
   const clientId = str('client_id');
-  const jti = payload.jti;
+  const jti = str('jti');
   // A visitor session's token (contract/visitor-sessions.ts): a principal of its own kind, never
   // a user, held to `guest` whatever else it carried.
   const visitor = payload[VISITOR_CLAIM] !== undefined;

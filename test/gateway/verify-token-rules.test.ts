@@ -211,6 +211,8 @@ describe('access-token verification (verify-token.ts)', () => {
         { sub: 'user-1', org: 'org-1', role: 'agent', scopes: ['openid', 'agent'], kind: 'user', jti: 'jti-1' }],
       ['no jti', { jti: undefined },
         { sub: 'user-1', org: 'org-1', role: 'agent', scopes: ['openid', 'agent'], kind: 'user', client_id: 'client-1' }],
+      ['a jti that is not a string (never used as a token id)', { jti: 7 },
+        { sub: 'user-1', org: 'org-1', role: 'agent', scopes: ['openid', 'agent'], kind: 'user', client_id: 'client-1' }],
       ['a visitor token', { sub: 'visitor-1', visitor: 'vis_abc', scope: 'guest', client_id: 'widget-1' },
         { sub: 'visitor-1', org: 'org-1', role: 'guest', scopes: ['guest'], kind: 'visitor', client_id: 'widget-1', jti: 'jti-1' }],
       ['a visitor token whose client_id is its subject', { sub: 'visitor-1', visitor: 'vis_abc', scope: 'guest', client_id: 'visitor-1' },
@@ -339,6 +341,12 @@ describe('access-token verification (verify-token.ts)', () => {
     const notAnOrganization: Array<[string, unknown]> = [['missing', undefined], ['empty', ''], ['a number', 7], ['an array', ['org-1']]];
     it.each(notAnOrganization)('organization %s', async (_name, org) => {
       expect(await refusal(verifier()(await sign(claims({ org }))))).toStrictEqual(invalid('claims', 'The access token names no organization.'));
+    });
+
+    // jose checks only that `sub` is there; a number, null, an array or '' is no subject.
+    const notASubject: Array<[string, unknown]> = [['empty', ''], ['a number', 42], ['null', null], ['an array', ['user-1']], ['an object', { id: 'user-1' }]];
+    it.each(notASubject)('subject %s', async (_name, sub) => {
+      expect(await refusal(verifier()(await sign(claims({ sub }))))).toStrictEqual(invalid('claims', 'The access token names no subject.'));
     });
 
     const badVisitors: Array<[string, Record<string, unknown>]> = [

@@ -97,7 +97,23 @@ describe('API-key resolver on the real database (api-keys.ts)', () => {
     createApiKeyResolver({ knex: db.knex, clock, logger, hashSecret: ACTIVE, ...(acceptedHashSecrets ? { acceptedHashSecrets } : {}) });
 
   /** Reads the row back after every statement queued before it (PGlite runs them in order on one connection). */
-  const row = (id: string) => db.knex('api_keys').where({ id }).first<{ last_used_at: Date | null; secret_hash: string }>(['last_used_at', 'secret_hash']);
+  /**
+   * Until every query already started has ended: `resolve()` does not wait for its writes. On
+   * PGlite's one connection the next read would wait anyway; a Postgres pool runs it beside them.
+   */
+  async function settled(): Promise<void> {
+    const pool = (db.knex.client as { pool?: { numUsed(): number; numPendingAcquires(): number; numPendingCreates(): number } }).pool;
+    for (let i = 0; i < 1000 && pool && pool.numUsed() + pool.numPendingAcquires() + pool.numPendingCreates() > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** The key's row, once the writes already started have ended. */
+  async function row(id: string) {
+    await settled();
+    return db.knex('api_keys').where({ id }).first<{ last_used_at: Date | null; secret_hash: string }>(['last_used_at', 'secret_hash']);
+  }
 
   describe('what a key resolves to', () => {
     it('a live key of an admin: its scope, its creator, its organization, no expiry', async () => {

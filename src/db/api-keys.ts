@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from '../contract/api-key.js';
-import { roleAllows, highestRole, type Role } from '../contract/roles.js';
+import { highestRole, isRole, roleAllows, type Role } from '../contract/roles.js';
 import { AppError } from '../shared/errors.js';
 import { withDbErrors } from './errors.js';
 
@@ -104,7 +104,8 @@ export async function issueApiKey(
 ): Promise<{ row: ApiKeyRow; key: string }> {
   const scopes = [...new Set(input.scopes)];
   const widest = highestRole(scopes);
-  if (widest === undefined || scopes.length !== input.scopes.length) {
+  // The contract's schema already allows only roles; the rows do not rely on it.
+  if (widest === undefined || scopes.length !== input.scopes.length || !scopes.every(isRole)) {
     throw new AppError('validation_failed', 'scopes: must be distinct role scopes (guest, agent, bot, admin).', {
       details: { fields: [{ field: 'scopes', message: 'must be distinct role scopes' }] },
     });

@@ -321,9 +321,11 @@ describe('rate limits leased in blocks', () => {
     store.setStatus('reconnecting');
     const third = consume(limits, [check]);
     store.setStatus('ready');
+    // The last needs exactly what the block has left after the three: 10 − 3 = 7.
+    const fourth = consume(limits, [{ ...check, cost: 7 }]);
     store.release();
-    expect((await Promise.all([first, second, third])).map(([, result]) => result.admitted && result.headers.ratelimit)).toEqual([
-      '"principal";r=99;t=60', '"principal";r=98;t=60', '"principal";r=97;t=60',
+    expect((await Promise.all([first, second, third, fourth])).map(([, result]) => result.admitted && result.headers.ratelimit)).toEqual([
+      '"principal";r=99;t=60', '"principal";r=98;t=60', '"principal";r=97;t=60', '"principal";r=90;t=60',
     ]);
     expect([store.calls.length, fallbacks]).toEqual([1, 0]);
   });

@@ -23,6 +23,7 @@ describe('the revocation list', () => {
   let clock: ReturnType<typeof fixedClock>;
   let rows: Row[];
   let failing: boolean;
+  let heldLoads: Array<() => void> | undefined;
   let queries: Array<[string, string, string, number]>;
   let logLines: Array<{ level: string; msg: string; err?: { message: string } }>;
   let heard: Revocation[];
@@ -37,7 +38,10 @@ describe('the revocation list', () => {
     where: async (column: string, operator: string, value: Date) => {
       queries.push([table, column, operator, value.getTime()]);
       if (failing) throw new Error('database away');
-      return rows;
+      // The rows as they are when the query runs; held, the answer arrives when the test says.
+      const snapshot = rows;
+      if (heldLoads) return new Promise<Row[]>((resolve) => heldLoads!.push(() => resolve(snapshot)));
+      return snapshot;
     },
   })) as unknown as Knex; // only the query above is ever made
 
@@ -55,6 +59,7 @@ describe('the revocation list', () => {
     clock = fixedClock(start);
     rows = [];
     failing = false;
+    heldLoads = undefined;
     queries = [];
     logLines = [];
     heard = [];
@@ -251,6 +256,30 @@ describe('the revocation list', () => {
     clock.set(start + 90_000);
     expect(list.notBefore('user', 'user-1')).toBeUndefined();
     expect(list.size).toBe(1);
+  });
+
+  it('never moves a cut-off earlier: not for a reload that read the row before a newer cut-off, nor for a late message', async () => {
+    rows = [{ kind: 'user', subject: 'user-1', not_before: new Date(start - 10_000), expires_at: new Date(start + 60_000) }];
+    list = build();
+    await list.ready;
+    // The resync reads the table; before its answer arrives, the user is disabled (row written, message sent).
+    heldLoads = [];
+    vi.advanceTimersByTime(resyncMs);
+    rows = [{ kind: 'user', subject: 'user-1', not_before: new Date(start + 500), expires_at: new Date(start + 60_000) }];
+    const disabled: Revocation = { kind: 'user', subject: 'user-1', notBefore: start + 500, expiresAt: start + 60_000 };
+    await bus.publish('revocations', disabled);
+    await flush();
+    expect(list.notBefore('user', 'user-1')).toBe(start + 500);
+    for (const answer of heldLoads.splice(0)) answer();
+    heldLoads = undefined;
+    await flush();
+    // The stale row neither lowers the cut-off nor is announced; a token issued at `start` stays refused.
+    expect(list.notBefore('user', 'user-1')).toBe(start + 500);
+    const late: Revocation = { kind: 'user', subject: 'user-1', notBefore: start - 10_000, expiresAt: start + 60_000 };
+    await bus.publish('revocations', late);
+    await flush();
+    expect(list.notBefore('user', 'user-1')).toBe(start + 500);
+    expect(heard).toEqual([{ kind: 'user', subject: 'user-1', notBefore: start - 10_000, expiresAt: start + 60_000 }, disabled]);
   });
 
   it('announces an id revocation once, and again when its expiry grows', async () => {

@@ -64,8 +64,10 @@ export async function revoke(deps: { knex: Knex; bus: EventBus }, revocation: Re
   await deps.knex('revocations')
     .insert({ kind: revocation.kind, subject: revocation.subject, not_before: notBefore, expires_at: new Date(revocation.expiresAt) })
     .onConflict(['kind', 'subject'])
+    // Both only move later (greatest ignores the nulls of id kinds): a write landing after a newer
+    // one, from a slower process or one with a clock behind, must not give tokens back.
     .merge({
-      not_before: notBefore,
+      not_before: deps.knex.raw('greatest(revocations.not_before, excluded.not_before)'),
       expires_at: deps.knex.raw('greatest(revocations.expires_at, excluded.expires_at)'),
     });
   // The row is the revocation; the message only makes it fast. While Redis is down the publish

@@ -43,7 +43,9 @@ export function createRevocationList(deps: {
     const key = keyOf(revocation.kind, revocation.subject);
     const previous = entries.get(key);
     const expiresAt = Math.max(previous?.expiresAt ?? 0, revocation.expiresAt);
-    const notBefore = 'notBefore' in revocation ? revocation.notBefore : undefined;
+    // A cut-off only ever moves later: a reload that read the row before a newer cut-off was
+    // written, or a message delivered late, must not give back the tokens it already refused.
+    const notBefore = 'notBefore' in revocation ? Math.max(previous?.notBefore ?? revocation.notBefore, revocation.notBefore) : undefined;
     entries.set(key, notBefore !== undefined ? { expiresAt, notBefore } : { expiresAt });
     // The periodic reload brings every live revocation again; one already held was announced
     // when it came, and announcing it again would only empty caches for nothing.

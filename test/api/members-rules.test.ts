@@ -20,6 +20,8 @@ const NOW = 1_795_262_400_000;
 // The longest token lifetime below is 3,600 s; revocations outlive it by a minute.
 const HORIZON = NOW + 3_660_000;
 const KEY_EXPIRY = NOW + 30 * 86_400_000;
+/** When the fixtures' users and memberships were last changed. */
+const CREATED = new Date('2026-01-01T00:00:00Z');
 
 type Refusal = [code: string, status: number, message: string, details: unknown];
 
@@ -63,6 +65,8 @@ describe('changing and removing members (api/members/service.ts)', () => {
     await insertMembership(knex, { userId: id, organizationId: org, role });
     if (options.disabled) await knex('memberships').where({ organization_id: org, user_id: id }).update({ disabled_at: new Date(NOW - 86_400_000) });
     if (options.alsoIn) await insertMembership(knex, { userId: id, organizationId: elsewhere, role: options.alsoIn });
+    await knex('users').where({ id }).update({ updated_at: CREATED });
+    await knex('memberships').where({ user_id: id }).update({ updated_at: CREATED });
     return id;
   }
 
@@ -131,20 +135,21 @@ describe('changing and removing members (api/members/service.ts)', () => {
   };
 
   describe('what a member below admin may change of itself', () => {
-    // role of the caller, patch → the refusal (the member's own row, unchanged)
-    const refused: Array<[Role, MemberPatch, Refusal]> = [
-      ['bot', { role: 'agent' }, adminOnly('role')],
-      ['bot', { role: 'bot' }, adminOnly('role')],
-      ['agent', { role: 'guest' }, adminOnly('role')],
-      ['agent', { role: 'admin' }, adminOnly('role')],
-      ['guest', { role: 'guest' }, adminOnly('role')],
-      ['bot', { status: 'disabled' }, adminOnly('status')],
-      ['agent', { status: 'active' }, adminOnly('status')],
-      ['agent', { group_ids: [] }, adminOnly('group_ids')],
-      ['bot', { name: 'New Name', role: 'bot' }, adminOnly('role')],
-      ['agent', { status: 'active', group_ids: [] }, adminOnly('status')],
+    // (Test names avoid braces and brackets: Stryker selects tests by name as a pattern.)
+    // what is tried, role of the caller, patch → the refusal (the member's own row, unchanged)
+    const refused: Array<[string, Role, MemberPatch, Refusal]> = [
+      ['a bot demoting itself to agent', 'bot', { role: 'agent' }, adminOnly('role')],
+      ['a bot setting its own role', 'bot', { role: 'bot' }, adminOnly('role')],
+      ['an agent demoting itself to guest', 'agent', { role: 'guest' }, adminOnly('role')],
+      ['an agent promoting itself to admin', 'agent', { role: 'admin' }, adminOnly('role')],
+      ['a guest setting its own role', 'guest', { role: 'guest' }, adminOnly('role')],
+      ['a bot disabling itself', 'bot', { status: 'disabled' }, adminOnly('status')],
+      ['an agent enabling itself', 'agent', { status: 'active' }, adminOnly('status')],
+      ['an agent setting its groups', 'agent', { group_ids: [] }, adminOnly('group_ids')],
+      ['a bot renaming itself and setting its role', 'bot', { name: 'New Name', role: 'bot' }, adminOnly('role')],
+      ['an agent setting its status and groups', 'agent', { status: 'active', group_ids: [] }, adminOnly('status')],
     ];
-    it.each(refused)('as %s, %j is refused', async (role, patch, refusal) => {
+    it.each(refused)('%s is refused', async (_name, role, patch, refusal) => {
       const me = await member(role);
       expect(refusalOf(await changeMember(runtime, as(me, role), me, patch, 'users.updateMe').catch((err: unknown) => err))).toStrictEqual(refusal);
       expect(await stateOf(me)).toStrictEqual(['Old Name', role, null, []]);
@@ -177,12 +182,40 @@ describe('changing and removing members (api/members/service.ts)', () => {
       expect(audit).toStrictEqual([{ actor_id: admin, action: 'members.update', resource_type: 'user', request_id: 'req-members', changes: { role: 'bot', group_ids: [group] } }]);
     });
 
+    it('a change to the membership leaves the user\'s profile as it was, and a new name leaves the membership', async () => {
+      const admin = await member('admin');
+      const other = await member('agent');
+      const updatedAt = async () => [
+        ((await runtime.db.knex('users').where({ id: other }).first('updated_at')) as { updated_at: Date }).updated_at.getTime() === CREATED.getTime() ? 'user as it was' : 'user changed',
+        ((await runtime.db.knex('memberships').where({ user_id: other, organization_id: org }).first('updated_at')) as { updated_at: Date }).updated_at.getTime() === CREATED.getTime() ? 'membership as it was' : 'membership changed',
+      ];
+      await changeMember(runtime, as(admin, 'admin'), other, { group_ids: [group] }, 'members.update');
+      expect(await updatedAt()).toStrictEqual(['user as it was', 'membership as it was']);
+      await changeMember(runtime, as(other, 'agent'), other, { name: 'Own Name' }, 'users.updateMe');
+      expect(await updatedAt()).toStrictEqual(['user changed', 'membership as it was']);
+      await runtime.db.knex('users').where({ id: other }).update({ updated_at: CREATED });
+      await changeMember(runtime, as(admin, 'admin'), other, { role: 'bot' }, 'members.update');
+      expect(await updatedAt()).toStrictEqual(['user as it was', 'membership changed']);
+    });
+
+    it('a disabled member given another role stays disabled; one given a status only keeps its role', async () => {
+      const admin = await member('admin');
+      const other = await member('agent', { disabled: true });
+      await changeMember(runtime, as(admin, 'admin'), other, { role: 'bot' }, 'members.update');
+      expect(await stateOf(other)).toStrictEqual(['Old Name', 'bot', NOW - 86_400_000, []]);
+      await changeMember(runtime, as(admin, 'admin'), other, { status: 'active' }, 'members.update');
+      expect(await stateOf(other)).toStrictEqual(['Old Name', 'bot', null, []]);
+    });
+
     it('a group of another organization or none at all is refused, and nothing changes', async () => {
       const admin = await member('admin');
       const other = await member('agent');
-      const foreign = ((await runtime.db.knex('organization_groups').insert({ organization_id: elsewhere, name: `Foreign ${serial}` }).returning('id')) as Array<{ id: string }>)[0]!.id;
-      expect(refusalOf(await changeMember(runtime, as(admin, 'admin'), other, { role: 'bot', group_ids: [group, foreign] }, 'members.update').catch((err: unknown) => err)))
-        .toStrictEqual(['validation_failed', 400, 'group_ids: no such organization group', { fields: [{ field: 'group_ids', message: `no such organization group: ${foreign}` }] }]);
+      const foreignGroup = async (name: string) => ((await runtime.db.knex('organization_groups').insert({ organization_id: elsewhere, name: `${name} ${serial}` }).returning('id')) as Array<{ id: string }>)[0]!.id;
+      const foreign = await foreignGroup('Foreign');
+      const another = await foreignGroup('Another');
+      const missing = [foreign, another].sort();
+      expect(refusalOf(await changeMember(runtime, as(admin, 'admin'), other, { role: 'bot', group_ids: [group, missing[0]!, missing[1]!] }, 'members.update').catch((err: unknown) => err)))
+        .toStrictEqual(['validation_failed', 400, 'group_ids: no such organization group', { fields: [{ field: 'group_ids', message: `no such organization group: ${missing[0]}, ${missing[1]}` }] }]);
       expect(await stateOf(other)).toStrictEqual(['Old Name', 'agent', null, []]);
     });
 
@@ -215,6 +248,15 @@ describe('changing and removing members (api/members/service.ts)', () => {
       expect((await stateOf(other))!.slice(1, 3)).toStrictEqual([roleAfter, disabledAt]);
     });
 
+    it('a key expiring within the minute is revoked for a minute', async () => {
+      const admin = await member('admin');
+      const other = await member('agent');
+      const key = await insertApiKey(runtime.db.knex, { organizationId: org, userId: other, name: 'short', scopes: ['agent'], displayPrefix: 'ghk_x', secretHash: `hash-${++serial}`, expiresAt: new Date(NOW + 30_000) });
+      await changeMember(runtime, as(admin, 'admin'), other, { status: 'disabled' }, 'members.update');
+      const row = (await runtime.db.knex('revocations').where({ kind: 'api_key', subject: key.id }).first('expires_at')) as { expires_at: Date };
+      expect(row.expires_at.getTime()).toBe(NOW + 60_000);
+    });
+
     it('disabling a member disabled before keeps the first date and ends nothing more', async () => {
       const admin = await member('admin');
       const other = await member('agent', { disabled: true });
@@ -238,26 +280,27 @@ describe('changing and removing members (api/members/service.ts)', () => {
       const goes = await member('agent');
       await removeMember(runtime, as(admin, 'admin'), goes, 'members.delete');
       expect(await runtime.db.knex('users').where({ id: goes }).first('id')).toBeUndefined();
-      const audit = await runtime.db.knex('audit_events').where({ organization_id: org, action: 'members.delete' }).orderBy('resource_id').pluck('resource_id');
-      expect(audit).toStrictEqual([goes, stays].sort());
+      const audit = (await runtime.db.knex('audit_events').where({ organization_id: org, action: 'members.delete' }).orderBy('resource_id').select('resource_type', 'resource_id', 'actor_id')) as Array<Record<string, string>>;
+      expect(audit).toStrictEqual([goes, stays].sort().map((id) => ({ resource_type: 'user', resource_id: id, actor_id: admin })));
     });
   });
 
   describe('the last active admin', () => {
-    // what happens to the only active admin → refused; with a second admin (active or disabled) → allowed?
+    // the admin changing itself, with what company → allowed, or refused as the last admin
     const cases: Array<[string, MemberPatch | 'remove', 'with a second active admin' | 'with a second admin, disabled' | 'alone', boolean]> = [
-      ['demoted', { role: 'bot' }, 'alone', false],
+      ['demoted to bot', { role: 'bot' }, 'alone', false],
       ['disabled', { status: 'disabled' }, 'alone', false],
       ['removed', 'remove', 'alone', false],
-      ['demoted', { role: 'bot' }, 'with a second admin, disabled', false],
+      ['demoted to bot', { role: 'bot' }, 'with a second admin, disabled', false],
       ['removed', 'remove', 'with a second admin, disabled', false],
-      ['demoted', { role: 'bot' }, 'with a second active admin', true],
+      ['demoted to bot', { role: 'bot' }, 'with a second active admin', true],
       ['disabled', { status: 'disabled' }, 'with a second active admin', true],
       ['removed', 'remove', 'with a second active admin', true],
       ['renamed', { name: 'Still Admin' }, 'alone', true],
-      ['given the same role', { role: 'admin' }, 'alone', true],
+      ['given the admin role again', { role: 'admin' }, 'alone', true],
+      ['enabled while active', { status: 'active' }, 'alone', true],
     ];
-    it.each(cases)('%s (%j), %s: allowed %s', async (_name, change, company, allowed) => {
+    it.each(cases)('%s, %s: allowed %s', async (_name, change, company, allowed) => {
       const admin = await member('admin');
       if (company !== 'alone') await member('admin', { disabled: company === 'with a second admin, disabled' });
       const run = change === 'remove'

@@ -14,7 +14,7 @@ export default defineConfig({
     include: (process.env.GATEHOUSE_MUTATE_TESTS ?? [
       'src/**/*.test.ts',
       'test/contract/*.test.ts',
-      'test/gateway/{verify-token-rules,authenticate-rules,api-key-resolver-rules,revocation-list-rules,api-key-cache-rules,limit-rate-rules}.test.ts',
+      'test/gateway/{verify-token-rules,authenticate-rules,api-key-resolver-rules,revocation-list-rules,api-key-cache-rules,limit-rate-rules,limit-rate-lease-rules}.test.ts',
       'test/domain/invitations-rules.test.ts',
       'test/api/{members-rules,api-keys-rules}.test.ts',
       'test/gateway/{security-rules,header-rules,rate-policy-rules,authentication,auth-path-variants,bad-input,permission-matrix,proxy,rate-limits,rate-lease,revocation,routing,api-key-cache,visitor-tokens}.test.ts',

@@ -6,7 +6,7 @@ import { hashApiKey } from '../../src/contract/api-key.js';
 import type { Identity } from '../../src/contract/identity.js';
 import type { Role } from '../../src/contract/roles.js';
 import { insertMembership, insertOrganization, insertUser } from '../../src/db/accounts.js';
-import { findApiKeyByHash, issueApiKey, markApiKeyRevoked, touchApiKey } from '../../src/db/api-keys.js';
+import { findApiKeyByHash, issueApiKey, markApiKeyRevoked, rehashApiKey, touchApiKey } from '../../src/db/api-keys.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import { AppError } from '../../src/shared/errors.js';
 import { createTestRuntime } from '../helpers/runtime.js';
@@ -207,6 +207,8 @@ describe('API keys: handlers and rows', () => {
       expect(fetched).toStrictEqual(visible ? id : NOT_FOUND);
       const deleted = await call('apiKeys.delete', identity(me, role), { params: { id } }).then((res) => res.data, (err: unknown) => refusalOf(err));
       expect(deleted).toStrictEqual(visible ? { id, deleted: true } : NOT_FOUND);
+      expect(await runtime.db.knex('audit_events').where({ resource_id: id }).select('actor_id', 'action', 'resource_type'))
+        .toStrictEqual(visible ? [{ actor_id: me, action: 'apiKeys.delete', resource_type: 'api_key' }] : []);
       const row = (await runtime.db.knex('api_keys').where({ id }).first('revoked_at')) as { revoked_at: Date | null };
       expect(row.revoked_at?.getTime() ?? null).toBe(visible ? NOW : null);
       const revocation = (await runtime.db.knex('revocations').where({ kind: 'api_key', subject: id }).first('expires_at')) as { expires_at: Date } | undefined;
@@ -223,6 +225,8 @@ describe('API keys: handlers and rows', () => {
       expect(((await runtime.db.knex('api_keys').where({ id }).first('revoked_at')) as { revoked_at: Date }).revoked_at.getTime()).toBe(NOW);
 
       const forever = (await runtime.db.knex('api_keys').insert({ organization_id: org, user_id: me, name: 'no expiry', scopes: ['guest'], display_prefix: 'ghk_x', secret_hash: `h-${serial}` }).returning('id') as Array<{ id: string }>)[0]!.id;
+      // (Keys made before expiries were required have none.)
+      expect((await call('apiKeys.fetch', identity(me, 'agent'), { params: { id: forever } })).data.expires_at).toBeNull();
       await call('apiKeys.delete', identity(me, 'agent'), { params: { id: forever } });
       const revocation = (await runtime.db.knex('revocations').where({ kind: 'api_key', subject: forever }).first('expires_at')) as { expires_at: Date };
       expect(revocation.expires_at.getTime()).toBe(NOW + 5_000 + MAX_DAYS * DAY);
@@ -245,7 +249,22 @@ describe('API keys: handlers and rows', () => {
         { hashSecret: HASH_SECRET, maxLifetimeDays: MAX_DAYS, now: NOW });
       const found = await findApiKeyByHash(runtime.db.knex, ['not-this-one', hashApiKey(key, HASH_SECRET)]);
       expect([found?.id, found?.creator_role, found?.creator_disabled_at, found?.secret_hash]).toStrictEqual([row.id, 'bot', null, hashApiKey(key, HASH_SECRET)]);
+      expect((await findApiKeyByHash(runtime.db.knex, hashApiKey(key, HASH_SECRET)))?.id).toBe(row.id);
       expect(await findApiKeyByHash(runtime.db.knex, hashApiKey(key, new Uint8Array(32).fill(4)))).toBeUndefined();
+    });
+
+    it('a rehash replaces only the hash it was read with; a last use touches only its key', async () => {
+      const me = await member('agent');
+      const issue = async () => (await issueApiKey(runtime.db.knex, { organizationId: org, userId: me, creatorRole: 'agent', name: 'r', scopes: ['agent'], expiresAt: undefined },
+        { hashSecret: HASH_SECRET, maxLifetimeDays: MAX_DAYS, now: NOW })).row.id;
+      const [first, second] = [await issue(), await issue()];
+      const stored = async () => (await runtime.db.knex('api_keys').whereIn('id', [first, second]).orderBy('name').select('id', 'secret_hash', 'last_used_at') as Array<{ id: string; secret_hash: string; last_used_at: Date | null }>)
+        .map((row) => [row.id === first ? 'first' : 'second', row.secret_hash.startsWith('rehashed') ? row.secret_hash : 'as issued', row.last_used_at?.getTime() ?? null]).sort();
+      const firstHash = ((await runtime.db.knex('api_keys').where({ id: first }).first('secret_hash')) as { secret_hash: string }).secret_hash;
+      await rehashApiKey(runtime.db.knex, first, 'not the stored hash', 'rehashed-0');
+      await rehashApiKey(runtime.db.knex, first, firstHash, 'rehashed-1');
+      await touchApiKey(runtime.db.knex, first, new Date(NOW));
+      expect(await stored()).toStrictEqual([['first', 'rehashed-1', NOW], ['second', 'as issued', null]]);
     });
 
     // last use in the row (ms before the write) → written?

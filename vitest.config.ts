@@ -7,9 +7,9 @@ import { defineConfig } from 'vitest/config';
 // them), so they run only in the postgres project, where those binaries are known to exist;
 // `*.embedded.test.ts` files test the embedded defaults themselves and run only there.
 const realBackends = Boolean(process.env.TEST_DATABASE_URL);
-// One file per core. On two cores that took the suite on both backends from 1,528 s (one file at
-// a time) to 1,131 s; three at once was slower (1,495 s) and failed two timing-bound tests on a
-// busy machine. GATEHOUSE_TEST_WORKERS overrides it.
+// One file per core. On two cores the suite on both backends took 1,131 s so, against 1,528 s for
+// one file at a time in the CI run before; three at once was slower (1,495 s) and failed two
+// timing-bound tests on a busy machine. GATEHOUSE_TEST_WORKERS overrides it.
 const workers = Number(process.env.GATEHOUSE_TEST_WORKERS) || Math.max(1, availableParallelism());
 
 export default defineConfig({

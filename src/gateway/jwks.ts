@@ -1,5 +1,6 @@
 import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from 'jose';
 import type { Clock } from '../shared/clock.js';
+import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 /**
@@ -7,6 +8,9 @@ import type { Logger } from '../shared/logger.js';
  * memory. An unknown `kid` triggers at most one refetch per cooldown (a flood of forged kids
  * cannot turn the gateway into a fetch amplifier); a set older than max-age is refreshed in the
  * background; if the auth server is unreachable the last good set is served (stale beats down).
+ * Until a first set has loaded, no token can be verified: every request waits for a fetch (one
+ * at a time, shared), whatever the cooldown, and without a set the answer is 503
+ * `service_unavailable`, never a 401 that would tell a client its valid token is bad.
  */
 export interface JwksCacheOptions {
   url: string;
@@ -20,7 +24,7 @@ export interface JwksCacheOptions {
 }
 
 export interface JwksCache {
-  /** The verification key for a token's protected header, or undefined when none matches. */
+  /** The verification key for a token's protected header, or undefined when none matches; throws 503 while no set has ever loaded. */
   keyFor(header: JWSHeaderParameters): Promise<CryptoKey | undefined>;
   /** Fetches now (start-up warm-up); never throws. */
   refresh(): Promise<void>;
@@ -73,10 +77,13 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     refresh,
     async keyFor(header) {
       const now = options.clock.now();
-      if (now - fetchedAt > options.maxAgeMs && now - lastAttempt > options.cooldownMs) {
-        // First use waits for the set; later refreshes run in the background behind the old one.
-        if (fetchedAt === -Infinity) await refresh();
-        else void refresh();
+      if (fetchedAt === -Infinity) {
+        // No set yet (the start-up fetch may have failed, or timed out on a busy machine).
+        await refresh();
+        if (fetchedAt === -Infinity) throw keysUnavailable();
+      } else if (now - fetchedAt > options.maxAgeMs && now - lastAttempt > options.cooldownMs) {
+        // Later refreshes run in the background behind the old set.
+        void refresh();
       }
       const found = find(header);
       if (found) return found.key;
@@ -113,4 +120,10 @@ function defaultAlgs(jwk: JWK, algorithms: readonly string[]): string[] {
   // RSA keys without `alg` serve whichever pinned RSA algorithm the token names.
   if (jwk.kty === 'RSA') return algorithms.filter((alg) => /^(RS|PS)\d+$/.test(alg));
   return [];
+}
+
+function keysUnavailable(): AppError {
+  return new AppError('service_unavailable', 'The gateway could not load the keys that sign access tokens; try again shortly.', {
+    headers: { 'retry-after': '1' },
+  });
 }

@@ -187,6 +187,31 @@ describe('gateway JWKS and token cache over time', () => {
   });
 });
 
+describe('a gateway that has never loaded the JWKS', () => {
+  it('answers 503 while the auth server cannot give the keys, and serves the next request once it can, whatever the cooldown', async () => {
+    const issuer = await startIssuer();
+    const api = await startUpstream();
+    // The start-up fetch fails (on a busy machine it may simply time out).
+    issuer.setJwksDown(true);
+    const clock = fixedClock(Date.now());
+    const gateway = await startGateway({ issuer, api, runtimeOptions: { clock, config: { GATEWAY_JWKS_REFRESH_COOLDOWN_MS: 600_000 } } });
+    try {
+      const token = `Bearer ${await mint(issuer, { iat: Math.floor(clock.now() / 1000) })}`;
+      const down = await fetch(`${gateway.url}/things`, { headers: { authorization: token } });
+      expect([down.status, down.headers.get('retry-after'), await json(down)]).toMatchObject([503, '1', {
+        ok: false, error: 'service_unavailable', message: 'The gateway could not load the keys that sign access tokens; try again shortly.',
+      }]);
+      issuer.setJwksDown(false);
+      // The same instant, well within the cooldown: a valid token is not refused as invalid.
+      expect((await fetch(`${gateway.url}/things`, { headers: { authorization: token } })).status).toBe(200);
+    } finally {
+      await gateway.close();
+      await api.close();
+      await issuer.close();
+    }
+  });
+});
+
 describe('ambiguous Authorization headers', () => {
   it('refuses two Authorization headers and a lowercase scheme', async () => {
     const { rawRequest } = await import('./harness.js');

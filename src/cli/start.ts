@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../shared/config/index.js';
 import type { Logger } from '../shared/logger.js';
@@ -105,9 +106,13 @@ export async function start(options: StartOptions): Promise<Started> {
       const { createApiComponent } = await import('../api/app.js');
       apiUrl = await serve(createApiComponent(runtime), config.INTERNAL_HOST, apiPort);
     }
+    // In one process the gateway hands the auth server its requests without a socket between them.
+    let authListener: http.RequestListener | undefined;
     if (role === 'all' || role === 'auth') {
       const { createAuthComponent } = await import('../auth/app.js');
-      authUrl = await serve(await createAuthComponent(runtime), config.INTERNAL_HOST, authPort);
+      const auth = await createAuthComponent(runtime);
+      authUrl = await serve(auth, config.INTERNAL_HOST, authPort);
+      if (role === 'all') authListener = auth.listener;
     }
     if (role === 'all' || role === 'worker') {
       const { createWebhookWorker } = await import('../webhooks/worker.js');
@@ -123,7 +128,7 @@ export async function start(options: StartOptions): Promise<Started> {
     if (!config.MAIL_URL && role !== 'gateway') print(LOCAL_MAILBOX_NOTICE);
     if (role === 'all' || role === 'gateway') {
       const [{ createGatewayComponent }, { operations }] = await Promise.all([import('../gateway/app.js'), import('../contract/index.js')]);
-      await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl }, { operations }), config.HOST, config.PORT);
+      await serve(createGatewayComponent(runtime, { auth: authUrl, api: apiUrl, authListener }, { operations }), config.HOST, config.PORT);
     }
     logger.info({ role, urls, addresses, public_url: config.PUBLIC_URL, database: runtime.db.kind, redis: Boolean(runtime.redis) }, 'gatehouse started');
   } catch (err) {

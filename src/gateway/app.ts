@@ -27,6 +27,8 @@ import { createWebSocketProxy } from './websocket.js';
 export interface GatewayUpstreams {
   auth: string;
   api: string;
+  /** The auth server's listener when it runs in this process: its requests are handed to it (hand-over.ts). */
+  authListener?: http.RequestListener | undefined;
 }
 
 export interface GatewayOptions {

@@ -15,10 +15,24 @@ export interface Upstream {
   readonly name: 'api' | 'auth';
   readonly origin: string;
   readonly pool: Pool;
+  /** The upstream's listener when it runs in this process (hand-over.ts); the pool still serves what it cannot take. */
+  readonly local?: LocalUpstream | undefined;
+}
+
+export interface LocalUpstream {
+  readonly listener: http.RequestListener;
+  /** The `Host` the request would carry over the socket. */
+  readonly host: string;
+  readonly timeoutMs: number;
 }
 
 /** `connections: null` leaves the pool unbounded (live streams, one connection each). */
-export function createUpstream(name: Upstream['name'], origin: string, options: { connections: number | null; connectTimeoutMs: number; responseTimeoutMs: number }): Upstream {
+export function createUpstream(
+  name: Upstream['name'],
+  origin: string,
+  options: { connections: number | null; connectTimeoutMs: number; responseTimeoutMs: number },
+  listener?: http.RequestListener,
+): Upstream {
   const pool = new Pool(origin, {
     connections: options.connections,
     connect: { timeout: options.connectTimeoutMs },
@@ -26,7 +40,8 @@ export function createUpstream(name: Upstream['name'], origin: string, options: 
     bodyTimeout: options.responseTimeoutMs,
     keepAliveTimeout: 10_000,
   });
-  return { name, origin, pool };
+  const local = listener && { listener, host: new URL(origin).host, timeoutMs: options.responseTimeoutMs };
+  return { name, origin, pool, local };
 }
 
 export interface ForwardRequest {

@@ -8,7 +8,8 @@ import { checkTarget } from './check-path.js';
 import type { ClientAddress } from './client-address.js';
 import type { Cors } from './cors.js';
 import { Exchange, type ExchangeReporting } from './exchange.js';
-import { forward, type Upstream } from './forward.js';
+import { forward, type ForwardRequest, type Upstream } from './forward.js';
+import { canHandOver, handOver } from './hand-over.js';
 import { createInFlightLimit } from './in-flight.js';
 import type { RateLimitOutcome, RateLimits } from './limit-rate.js';
 import { prepareApiRequest, type DecisionSteps, type PreparedRequest } from './prepare.js';
@@ -175,7 +176,7 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
     exchange.sentAt = performance.now();
     const stream = prepared?.match.operation.stream === true && prepared.caller !== undefined;
     if (stream) liveStreams.add(res, prepared.caller!);
-    exchange.forwarding = forward(req, res, {
+    const request: ForwardRequest = {
       upstream: upstream!,
       target: req.url!,
       headers: upstreams.requestHeaders(req, upstream!, requestId, exchange.address!, prepared, body),
@@ -184,7 +185,11 @@ export function createRequestHandler(steps: RequestPath): http.RequestListener {
       responseHeaders: exchange.responseHeaders,
       requestId,
       stream,
-    }, exchange);
+    };
+    const local = upstream!.local;
+    exchange.forwarding = local !== undefined && body === undefined && canHandOver(req, exchange.bodyLimit)
+      ? handOver(req, res, request, local, exchange)
+      : forward(req, res, request, exchange);
   }
 
   return handleRequest;

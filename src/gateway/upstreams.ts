@@ -15,14 +15,14 @@ import { nextTraceparent } from './trace.js';
  * trace context and, for the resource API, the signed identity assertion bound to this method,
  * path, query and body. The API never sees the raw credential.
  */
-export function createUpstreams(urls: { auth: string; api: string }, config: Config, sign: AssertionSigner) {
+export function createUpstreams(urls: { auth: string; api: string; authListener?: http.RequestListener | undefined }, config: Config, sign: AssertionSigner) {
   const options = {
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     connectTimeoutMs: config.GATEWAY_CONNECT_TIMEOUT_MS,
     responseTimeoutMs: config.GATEWAY_RESPONSE_TIMEOUT_MS,
   };
   const api = createUpstream('api', urls.api, options);
-  const auth = createUpstream('auth', urls.auth, options);
+  const auth = createUpstream('auth', urls.auth, options, urls.authListener);
   // A live stream holds its upstream connection for as long as it is open: in the bounded pool,
   // GATEWAY_UPSTREAM_CONNECTIONS open streams would leave every other API request (and the next
   // stream) queued behind them. Streams get a pool of their own, one connection each.

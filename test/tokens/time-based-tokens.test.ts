@@ -8,6 +8,14 @@ import { call, decodeJwt } from '../helpers/http.js';
 const ADMIN = { email: 'admin@example.test', password: 'admin-password-1' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface Claims {
+  jti: string;
+  gid: string;
+  sub: string;
+  org: string;
+  iat: number;
+}
+
 interface TokenBody {
   tokenType: string;
   token: string;
@@ -105,6 +113,55 @@ describe('seed 001: time-based tokens, exactly as the seed describes them', () =
     expect(crossed.status).toBe(401);
     // Neither attempt consumed the token: its rightful owner can still use it.
     expect((await call(gatehouse.url, 'GET', `/v2/auth/token?refreshToken=${a.refreshToken}`, { token: a.token })).status).toBe(200);
+  });
+
+  // The Bearer's revocation is asked in the statement that reads the refresh token: every kind
+  // that can name a first-party access token refuses it, before the refresh token is looked at,
+  // and leaves the refresh token unconsumed.
+  it.each([
+    ['its token id', (t: Claims) => ({ kind: 'token', subject: t.jti, not_before: null })],
+    ['its sign-in (grant)', (t: Claims) => ({ kind: 'grant', subject: t.gid, not_before: null })],
+    ['a cut-off of its user after it was issued', (t: Claims) => ({ kind: 'user', subject: t.sub, not_before: new Date((t.iat + 1) * 1000) })],
+    ['a cut-off of its membership after it was issued', (t: Claims) => ({ kind: 'membership', subject: `${t.org}/${t.sub}`, not_before: new Date((t.iat + 1) * 1000) })],
+  ])('refuses a GET refresh whose Bearer is revoked by %s, with invalid_auth, and leaves the refresh token unused', async (_label, row) => {
+    const knex = gatehouse.runtime.db.knex;
+    const tokens = (await signIn(ADMIN)).body as unknown as TokenBody;
+    const claims = decodeJwt(tokens.token).payload as unknown as Claims;
+    const revocation = row(claims);
+    await knex('revocations').insert({ ...revocation, expires_at: new Date(Date.now() + 60_000) });
+    try {
+      const refused = await call(gatehouse.url, 'GET', `/v2/auth/token?refreshToken=${tokens.refreshToken}`, { token: tokens.token });
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ ok: false, error: 'invalid_auth', message: 'The access token is not valid.' });
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      // The Bearer is refused first, whatever the refresh token: malformed, or someone else's.
+      const malformed = await call(gatehouse.url, 'GET', '/v2/auth/token?refreshToken=not-a-refresh-token', { token: tokens.token });
+      expect(malformed.body).toMatchObject({ ok: false, error: 'invalid_auth' });
+      const unknown = await call(gatehouse.url, 'GET', `/v2/auth/token?refreshToken=${claims.sub}.${'0'.repeat(80)}`, { token: tokens.token });
+      expect(unknown.body).toMatchObject({ ok: false, error: 'invalid_auth' });
+    } finally {
+      await knex('revocations').where({ kind: revocation.kind, subject: revocation.subject }).delete();
+    }
+    // The refresh token was not consumed by the refusals: with the revocation gone it still works.
+    const after = await call(gatehouse.url, 'GET', `/v2/auth/token?refreshToken=${tokens.refreshToken}`, { token: tokens.token });
+    expect(after.status).toBe(200);
+  });
+
+  it('does not count a revocation that has expired, or a cut-off from before the Bearer was issued', async () => {
+    const knex = gatehouse.runtime.db.knex;
+    const tokens = (await signIn(ADMIN)).body as unknown as TokenBody;
+    const claims = decodeJwt(tokens.token).payload as unknown as Claims;
+    const rows = [
+      { kind: 'token', subject: claims.jti, not_before: null, expires_at: new Date(Date.now() - 1_000) },
+      { kind: 'user', subject: claims.sub, not_before: new Date(claims.iat * 1000), expires_at: new Date(Date.now() + 60_000) },
+    ];
+    await knex('revocations').insert(rows);
+    try {
+      const refreshed = await call(gatehouse.url, 'GET', `/v2/auth/token?refreshToken=${tokens.refreshToken}`, { token: tokens.token });
+      expect(refreshed.status).toBe(200);
+    } finally {
+      for (const r of rows) await knex('revocations').where({ kind: r.kind, subject: r.subject }).delete();
+    }
   });
 
   it('gives the same 401 invalid_credentials for a wrong password, an unknown email and a disabled user', async () => {

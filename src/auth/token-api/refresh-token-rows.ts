@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../contract/roles.js';
 import type { SignInState } from '../../db/accounts.js';
+import { revokedCondition, type RevocableClaims } from '../tokens/revocation-rows.js';
 
 export interface RefreshTokenRow {
   id: string;
@@ -50,6 +51,25 @@ export async function findRefreshTokenWithHolder(knex: Knex, secretHash: string)
   if (!row) return undefined;
   const { email, disabled_at, email_verified_at, role, ...token } = row;
   return { token, holder: { email, disabled_at, email_verified_at, role } };
+}
+
+/**
+ * findRefreshTokenWithHolder for a refresh with the current access token as Bearer, asking in the
+ * same statement whether a revocation in force names that access token (revokedCondition).
+ */
+export async function findRefreshTokenForBearer(
+  knex: Knex,
+  secretHash: string,
+  bearer: RevocableClaims,
+  now: Date,
+): Promise<{ found: { token: RefreshTokenRow; holder: RefreshTokenHolder } | undefined; bearerRevoked: boolean }> {
+  const revoked = revokedCondition('r', bearer, now);
+  const { rows }: { rows: Array<{ bearer_revoked: boolean; id: string | null } & RefreshTokenRow & RefreshTokenHolder> } = await knex.raw(
+    `select exists (select 1 from revocations r where ${revoked.sql}) as bearer_revoked, t.* from (select 1) as one left join (${FIND_WITH_HOLDER}) as t on true`,
+    [...revoked.bindings, secretHash],
+  );
+  const { bearer_revoked: bearerRevoked, email, disabled_at, email_verified_at, role, ...token } = rows[0]!;
+  return { bearerRevoked, found: token.id === null ? undefined : { token, holder: { email, disabled_at, email_verified_at, role } } };
 }
 
 // Consumes a live token and inserts the next of its family in one statement: of two concurrent

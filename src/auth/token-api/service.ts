@@ -9,10 +9,10 @@ import type { Config } from '../../shared/config/index.js';
 import { sha256 } from '../../shared/digest.js';
 import { AppError } from '../../shared/errors.js';
 import { verifyPassword } from '../../shared/password.js';
-import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
+import type { AccessTokenClaims, AccessTokenVerifier } from '../tokens/verify-access-token.js';
 import type { AccessTokenSigner } from './access-tokens.js';
 import {
-  consumeRefreshToken, findRefreshToken, findRefreshTokenWithHolder, insertRefreshToken, revokeRefreshFamily, rotateRefreshToken,
+  consumeRefreshToken, findRefreshToken, findRefreshTokenForBearer, findRefreshTokenWithHolder, insertRefreshToken, revokeRefreshFamily, rotateRefreshToken,
   type RefreshTokenHolder, type RefreshTokenRow,
 } from './refresh-token-rows.js';
 
@@ -36,6 +36,7 @@ export interface TokenServiceDeps {
 }
 
 const badCredentials = () => new AppError('invalid_credentials', 'The email or password is not correct.');
+const invalidBearer = () => new AppError('invalid_auth', 'The access token is not valid.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
 const badRefreshToken = () => new AppError('invalid_refresh_token', 'The refresh token is invalid, expired or already used.');
 // Seed 001: `<user id>.<random>`; 40 random bytes as 80 hex characters, as in the seed's example.
 const refreshTokenShape = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([0-9a-f]{80})$/;
@@ -72,14 +73,25 @@ export function createTokenService(deps: TokenServiceDeps) {
    * when all is well: the token with its user and membership, then the consume and the next
    * token together.
    */
-  async function rotate(refreshToken: string, check: (row: RefreshTokenRow, holder: RefreshTokenHolder) => void): Promise<TokenResponse> {
+  async function rotate(
+    refreshToken: string,
+    check: (row: RefreshTokenRow, holder: RefreshTokenHolder) => void,
+    bearer?: AccessTokenClaims,
+  ): Promise<TokenResponse> {
     if (!refreshTokenShape.test(refreshToken)) throw badRefreshToken();
     const hash = sha256(refreshToken);
-    const found = await findRefreshTokenWithHolder(knex, hash);
+    const now = new Date(clock.now());
+    let found;
+    if (bearer) {
+      const read = await findRefreshTokenForBearer(knex, hash, bearer, now);
+      if (read.bearerRevoked) throw invalidBearer();
+      found = read.found;
+    } else {
+      found = await findRefreshTokenWithHolder(knex, hash);
+    }
     if (!found) throw badRefreshToken();
     const { token: row, holder } = found;
     check(row, holder);
-    const now = new Date(clock.now());
     const allowed = canSignIn(holder) && holder.role !== null;
     const next = newRefreshToken(row.user_id);
     const consumed = allowed
@@ -96,6 +108,18 @@ export function createTokenService(deps: TokenServiceDeps) {
       throw badRefreshToken();
     }
     return respond({ userId: row.user_id, organizationId: consumed.organization_id, role: holder.role!, familyId: consumed.family_id }, next.refreshToken);
+  }
+
+  /** Refuses a Bearer that is not a current, unrevoked access token: expired (seed 001) or invalid. */
+  async function refuseBearer(bearer: string): Promise<void> {
+    if (await deps.verifyAccessToken(bearer)) return;
+    // Seed 001: after expiry, refresh with POST and the clientId instead.
+    if (await deps.verifyAccessToken(bearer, { ignoreExpiry: true })) {
+      throw new AppError('token_expired', 'The access token has expired; refresh it with POST /v2/auth/token and the clientId.', {
+        status: config.GATEWAY_EXPIRED_TOKEN_STATUS,
+      });
+    }
+    throw invalidBearer();
   }
 
   return {
@@ -124,19 +148,17 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     /** `GET /v2/auth/token?refreshToken=…` with the current, unexpired token as Bearer. */
     async refreshWithBearer(refreshToken: string, bearer: string): Promise<TokenResponse> {
-      const claims = await deps.verifyAccessToken(bearer);
+      // The Bearer's signature, claims and expiry here; whether it is revoked is asked in the same
+      // statement that reads the refresh token (rotate). When either fails here, the Bearer gets
+      // the full check first, so its refusal comes before the refresh token's, as it always did.
+      const claims = refreshTokenShape.test(refreshToken) ? await deps.verifyAccessToken(bearer, { skipRevocation: true }) : undefined;
       if (!claims) {
-        // Seed 001: after expiry, refresh with POST and the clientId instead.
-        if (await deps.verifyAccessToken(bearer, { ignoreExpiry: true })) {
-          throw new AppError('token_expired', 'The access token has expired; refresh it with POST /v2/auth/token and the clientId.', {
-            status: config.GATEWAY_EXPIRED_TOKEN_STATUS,
-          });
-        }
-        throw new AppError('invalid_auth', 'The access token is not valid.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+        await refuseBearer(bearer);
+        throw badRefreshToken();
       }
       return rotate(refreshToken, (row) => {
         if (claims.sub !== row.user_id || claims.gid !== row.family_id) throw badRefreshToken();
-      });
+      }, claims);
     },
   };
 }

@@ -32,7 +32,8 @@ export function looksLikeJwt(token: string): boolean {
  */
 export function createAccessTokenVerifier(deps: { knex: Knex; clock: Clock; config: Config; liveKeys?: () => Promise<ReturnType<typeof createLocalJWKSet>> }) {
   const liveKeys = deps.liveKeys ?? (async () => createLocalJWKSet({ keys: (await listLiveKeys(deps.knex, new Date(deps.clock.now()))).map((k) => k.public_jwk as JWK) }));
-  return async function verifyAccessToken(token: string, options: { ignoreExpiry?: boolean } = {}): Promise<AccessTokenClaims | undefined> {
+  /** `skipRevocation`: for a caller that asks about revocation in a statement of its own (revokedCondition). */
+  return async function verifyAccessToken(token: string, options: { ignoreExpiry?: boolean; skipRevocation?: boolean } = {}): Promise<AccessTokenClaims | undefined> {
     const now = new Date(deps.clock.now());
     const keys = await liveKeys();
     try {
@@ -44,7 +45,7 @@ export function createAccessTokenVerifier(deps: { knex: Knex; clock: Clock; conf
         currentDate: options.ignoreExpiry ? new Date(0) : now,
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
       });
-      if (await isRevoked(deps.knex, payload, now)) return undefined;
+      if (!options.skipRevocation && (await isRevoked(deps.knex, payload, now))) return undefined;
       return payload;
     } catch {
       return undefined;

@@ -84,6 +84,8 @@ class HandOver implements ForwardHandle {
     } else if (given !== undefined) {
       for (const name of Object.keys(given)) if (isReplaced(name.toLowerCase(), request.responseHeaders)) delete given[name];
     }
+    // As forward.ts does: a header the answer's `Connection` names is hop-by-hop too.
+    for (const token of String(res.getHeader('connection') ?? '').toLowerCase().split(',')) if (token.trim() !== '') res.removeHeader(token.trim());
     for (const name of res.getHeaderNames()) if (isReplaced(name, request.responseHeaders)) res.removeHeader(name);
     for (const name in request.responseHeaders) res.setHeader(name, request.responseHeaders[name]!);
     res.setHeader(REQUEST_ID_HEADER, request.requestId);

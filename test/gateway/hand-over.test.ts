@@ -34,7 +34,8 @@ describe('gateway: the auth server in the same process', () => {
       if (req.url === '/oauth2/token' && req.headers['x-case'] === 'set-headers') {
         // Headers an upstream must not pass on, set before the answer and given to writeHead.
         res.setHeader('x-request-id', 'from-upstream');
-        res.setHeader('connection', 'close');
+        res.setHeader('connection', 'close, x-hop');
+        res.setHeader('x-hop', 'named in Connection');
         res.setHeader('keep-alive', 'timeout=1');
         res.setHeader('ratelimit-policy', 'forged');
         res.setHeader('x-kept', 'yes');
@@ -141,6 +142,7 @@ describe('gateway: the auth server in the same process', () => {
     expect(res.headers['x-kept']).toBe('yes');
     expect(res.headers['ratelimit-policy']).toMatch(/^"token";q=\d+;w=\d+$/);
     expect(res.headers.upgrade).toBeUndefined();
+    expect(res.headers['x-hop']).toBeUndefined();
     expect(res.headers['keep-alive']).not.toBe('timeout=1');
     // The client's connection stays open: the auth server's `Connection: close` was not passed on.
     expect(res.headers.connection).not.toBe('close');

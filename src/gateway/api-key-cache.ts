@@ -29,7 +29,7 @@ export interface ApiKeyCache {
   peek(key: string): Caller | undefined;
   /** The caller of a well-formed key; rejects with 401 for an unknown, revoked or expired key, 503 when it cannot be looked up. */
   resolve(key: string): Promise<Caller>;
-  /** Drops what a revocation may have changed: a key, a user's keys, a member's keys in one organization. */
+  /** Refuses a revoked key from now on; drops what a cut-off may have changed: a user's keys, a member's keys in one organization. */
   revoked(revocation: Revocation): void;
   /** Drops everything (revocation events may have been missed). */
   clear(): void;
@@ -154,8 +154,10 @@ export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
       // Tokens, grants and OAuth clients are not API keys: nothing here depends on them.
       if (revocation.kind === 'api_key') {
         nextGeneration();
+        // A revoked key stays revoked (ids are never reused): its entry becomes an unknown key's,
+        // so its next request is refused from memory rather than after a database read.
         const hash = hashByKeyId.get(revocation.subject);
-        if (hash !== undefined) drop(hash);
+        if (hash !== undefined) store(hash, { caller: undefined, expiresAt: undefined, fetchedAt: clock.now() });
       } else if (revocation.kind === 'user') {
         nextGeneration();
         forgetUser(revocation.subject);

@@ -264,17 +264,26 @@ describe('the API-key cache', () => {
     }
   });
 
-  it('drops a key on its revocation, and only that key', async () => {
+  it('refuses a key from memory once it is revoked, and only that key', async () => {
     await resolveNow('ghk_alice');
     await resolveNow('ghk_alice2');
     await resolveNow('ghk_bob');
     cache.revoked({ kind: 'api_key', subject: 'key-a1', expiresAt: start + 60_000 });
-    expect([cache.size, cache.peek('ghk_alice'), cache.peek('ghk_alice2')?.identity, cache.peek('ghk_bob')?.identity]).toEqual([2, undefined, aliceSecond, bob]);
-    // A revocation of a key not cached, or of another kind naming the same id, drops nothing.
+    expect([cache.size, cache.peek('ghk_alice'), cache.peek('ghk_alice2')?.identity, cache.peek('ghk_bob')?.identity]).toEqual([3, undefined, aliceSecond, bob]);
+    // Refused without a lookup, though the table still has the row (the revocation is the news).
+    const lookups = asked.length;
+    expect(await refusal(ask('ghk_alice'))).toEqual(unknown);
+    expect(asked.length).toBe(lookups);
+    // A revocation of a key not cached, or of another kind naming the same id, changes nothing.
     cache.revoked({ kind: 'api_key', subject: 'key-zz', expiresAt: start + 60_000 });
     for (const kind of ['token', 'grant'] as const) cache.revoked({ kind, subject: 'key-a2', expiresAt: start + 60_000 });
     for (const kind of ['client', 'visitor'] as const) cache.revoked({ kind, subject: 'user-bob', notBefore: start, expiresAt: start + 60_000 });
+    expect([cache.size, cache.peek('ghk_alice2')?.identity, cache.peek('ghk_bob')?.identity]).toEqual([3, aliceSecond, bob]);
+    // The refused key's entry belongs to nobody now: its user's cut-off leaves it in place.
+    cache.revoked({ kind: 'user', subject: 'user-alice', notBefore: start, expiresAt: start + 60_000 });
     expect(cache.size).toBe(2);
+    expect(await refusal(ask('ghk_alice'))).toEqual(unknown);
+    expect(asked.length).toBe(lookups);
   });
 
   it("drops a user's keys everywhere on a user cut-off, and a member's keys of one organization on a membership cut-off", async () => {

@@ -158,9 +158,11 @@ describe('API-key cache on the real database', () => {
 
     await runtime.db.knex('api_keys').where({ id: row.id }).update({ revoked_at: new Date(clock.now()) });
     cache.revoked({ kind: 'api_key', subject: row.id, expiresAt: start + 3_600_000 });
-    expect(cache.size).toBe(0);
+    // The key's entry is now an unknown key's: refused from memory, no lookup.
+    expect(cache.size).toBe(1);
     expect(cache.peek(key)).toBeUndefined();
     expect(await rejection(cache.resolve(key))).toEqual({ status: 401, code: 'invalid_auth', reason: 'api_key_unknown' });
+    expect(lookups).toBe(before + 2);
   });
 
   it('counts generations: any revocation that touches keys discards every lookup under way, others do not', async () => {
@@ -229,7 +231,8 @@ describe('API-key cache on the real database', () => {
       const revocation: Revocation = { kind: 'api_key', subject: row.id, expiresAt: start + 3_600_000 };
       await revoke({ knex: runtime.db.knex, bus: runtime.bus }, revocation);
       await vi.waitFor(() => expect(heard).toEqual([revocation]));
-      expect(cache.size).toBe(0);
+      expect(cache.peek(key)).toBeUndefined();
+      expect(await rejection(cache.resolve(key))).toEqual({ status: 401, code: 'invalid_auth', reason: 'api_key_unknown' });
       // Three reloads later it was not announced again.
       const seen = reloads;
       await vi.waitFor(() => expect(reloads).toBeGreaterThanOrEqual(seen + 3));

@@ -284,6 +284,13 @@ describe('the API-key cache', () => {
     expect(cache.size).toBe(2);
     expect(await refusal(ask('ghk_alice'))).toEqual(unknown);
     expect(asked.length).toBe(lookups);
+    // Like any entry, it is not kept past twice the TTL: then the key is looked up again.
+    clock.advance(2 * ttl);
+    const late = ask('ghk_alice');
+    expect(asked.slice(lookups)).toEqual(['ghk_alice']);
+    table.delete('ghk_alice');
+    await answerAll();
+    expect(await refusal(late)).toEqual(unknown);
   });
 
   it("drops a user's keys everywhere on a user cut-off, and a member's keys of one organization on a membership cut-off", async () => {

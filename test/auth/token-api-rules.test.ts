@@ -556,7 +556,8 @@ describe('seed 001 token API, in process', () => {
   });
 
   describe('sign-in throttle', () => {
-    const throttleOf = (redis?: Redis, keyPrefix = 'pfx:') => createSignInThrottle({ redis, keyPrefix, maxFailures: MAX_FAILURES, blockSeconds: BLOCK_SECONDS });
+    // On the postgres project the Redis is shared across runs: the runtime's prefix is this run's own.
+    const throttleOf = (redis?: Redis, keyPrefix = `${runtime.config.REDIS_KEY_PREFIX}pfx:`) => createSignInThrottle({ redis, keyPrefix, maxFailures: MAX_FAILURES, blockSeconds: BLOCK_SECONDS });
     const rateLimited = ['rate_limited', 429, 'Too many failed sign-ins; try again later.', { 'retry-after': '60' }];
     const checked = (throttle: ReturnType<typeof throttleOf>, email: string, ip: string) =>
       throttle.check(email, ip).then(() => 'allowed', (err: unknown) => [...refusalOf(err), (err as AppError).headers]);

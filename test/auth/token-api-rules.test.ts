@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import Koa from 'koa';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGrantLookups } from '../../src/auth/cache/grant-lookups.js';
 import { startSweeper } from '../../src/auth/storage/sweeper.js';
 import { ensureSigningKeys, rotateSigningKeys, SIGNING_KEYS_CHANNEL } from '../../src/auth/keys/signing-keys.js';
@@ -300,6 +300,43 @@ describe('seed 001 token API, in process', () => {
       expect((await service.refreshWithBearer(other.refreshToken, other.token)).user).toBe(me.id);
     });
 
+    it('costs two statements when all is well, four for a token known to be consumed', async () => {
+      const me = await person([[org, 'agent']]);
+      const first = await service.signIn({ email: me.email, password: PASSWORD });
+      // The token with its holder; the consume and the next token together.
+      queries = 0;
+      await service.refreshWithClientId(first.refreshToken, me.email);
+      expect(queries).toBe(2);
+      // A reuse the first read already shows: read, failed rotation, the family's rows, the revocation.
+      queries = 0;
+      expect(await service.refreshWithClientId(first.refreshToken, me.email).catch(refusalOf)).toStrictEqual(badRefresh);
+      expect(queries).toBe(4);
+    });
+
+    it('refuses, without a server error, a token swept away between the statements of its refresh', async () => {
+      const { knex } = runtime.db;
+      const me = await person([[org, 'agent']]);
+      const first = await service.signIn({ email: me.email, password: PASSWORD });
+      // The sweeper deletes the expired token right after the failed rotation.
+      const sweptAfterRotation = new Proxy(knex, {
+        get(target, prop, receiver) {
+          if (prop !== 'raw') return Reflect.get(target, prop, receiver) as unknown;
+          return (sql: string, bindings: readonly unknown[]) => {
+            if (!sql.includes('with consumed as')) return target.raw(sql, bindings as never);
+            return target.raw(sql, bindings as never).then(async (result: unknown) => {
+              await target('first_party_refresh_tokens').where({ secret_hash: sha256(first.refreshToken) }).delete();
+              return result;
+            });
+          };
+        },
+      });
+      const racing = createTokenService({ knex: sweptAfterRotation, bus: runtime.bus, clock, config: runtime.config, signer, verifyAccessToken: createAccessTokenVerifier({ knex, clock, config: runtime.config }) });
+      clock.set(NOW + REFRESH_TTL_SECONDS * SECOND);
+      expect(await racing.refreshWithClientId(first.refreshToken, me.email).catch(refusalOf)).toStrictEqual(badRefresh);
+      expect(await rowsOf(me.id)).toStrictEqual([]);
+      expect(await revocationsOf(gid(first))).toStrictEqual([]);
+    });
+
     it('does not revoke a revoked family again: the first revocation stands', async () => {
       const me = await person([[org, 'agent']]);
       const first = await service.signIn({ email: me.email, password: PASSWORD });
@@ -452,7 +489,7 @@ describe('seed 001 token API, in process', () => {
       expect(await kid()).toBe(announced.kids.find((id) => id.startsWith('es256-')));
     });
 
-    it('fails while there is no key, and tries again on the next call', async () => {
+    it('fails while there is no key, tries again on the next call, and takes the ES256 key whatever comes first', async () => {
       const empty = await createTestRuntime({ clock, config: { PUBLIC_URL } });
       try {
         const own = createAccessTokenSigner({ knex: empty.db.knex, secrets: empty.secrets, config: empty.config, clock, bus: empty.bus });
@@ -461,6 +498,14 @@ describe('seed 001 token API, in process', () => {
         await ensureSigningKeys({ knex: empty.db.knex, secrets: empty.secrets, config: empty.config, now: () => clock.now() });
         expect(decodeProtectedHeader((await sign()).token).kid).toMatch(/^es256-1-[0-9a-f]{8}$/);
         own.close();
+        // It signs with the ES256 key even when another key is listed first (here the RS256 key,
+        // moved to a newer generation by hand).
+        await empty.db.knex('signing_keys').where({ alg: 'RS256' }).update({ generation: 2 });
+        const es256 = ((await empty.db.knex('signing_keys').where({ alg: 'ES256' }).first('kid')) as { kid: string }).kid;
+        const fresh = createAccessTokenSigner({ knex: empty.db.knex, secrets: empty.secrets, config: empty.config, clock, bus: empty.bus });
+        const signed = await fresh.sign({ userId: 'u', organizationId: 'o', role: 'bot', familyId: 'f' });
+        expect(decodeProtectedHeader(signed.token)).toStrictEqual({ alg: 'ES256', typ: 'at+jwt', kid: es256 });
+        fresh.close();
       } finally {
         await empty.close();
       }
@@ -574,6 +619,22 @@ describe('seed 001 token API, in process', () => {
       await throttle.failed('pat@example.test', '203.0.113.1');
       await throttle.failed('pat@example.test', '203.0.113.1');
       expect(await checked(throttle, 'pat@example.test', '203.0.113.1')).toStrictEqual(rateLimited);
+    });
+
+    it('lets the pair in again the moment the window ends, even before the store forgets it', async () => {
+      // Only Date is faked: the store's own timer, which deletes the entry, does not fire.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(NOW);
+        const throttle = throttleOf();
+        for (let i = 0; i < MAX_FAILURES; i += 1) await throttle.failed('lee@example.test', '203.0.113.1');
+        vi.setSystemTime(NOW + BLOCK_SECONDS * SECOND - 1);
+        expect(await checked(throttle, 'lee@example.test', '203.0.113.1')).toStrictEqual(['rate_limited', 429, 'Too many failed sign-ins; try again later.', { 'retry-after': '1' }]);
+        vi.setSystemTime(NOW + BLOCK_SECONDS * SECOND);
+        expect(await checked(throttle, 'lee@example.test', '203.0.113.1')).toBe('allowed');
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('forgets the failures of a pair on success', async () => {
@@ -793,6 +854,13 @@ describe('seed 001 token API, in process', () => {
         // The signer it hands out is the one it signs with.
         const visitor = await api.signer.signAccessToken({ subject: 'v', claims: {}, ttlSeconds: 5 });
         expect(decodeProtectedHeader(visitor.token).kid).toBe(decodeProtectedHeader(token).kid);
+        // Closed, its signer no longer hears of rotations: it keeps its keys until they are due a reload.
+        api.close();
+        await rotateSigningKeys({ knex: runtime.db.knex, secrets: runtime.secrets, config: runtime.config, now: () => clock.now() });
+        await runtime.bus.publish(SIGNING_KEYS_CHANNEL, {});
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const after = await api.signer.signAccessToken({ subject: 'v', claims: {}, ttlSeconds: 5 });
+        expect(decodeProtectedHeader(after.token).kid).toBe(decodeProtectedHeader(token).kid);
       } finally {
         api.close();
         lookups.close();

@@ -17,6 +17,7 @@ export default defineConfig({
       'test/gateway/{verify-token-rules,authenticate-rules,api-key-resolver-rules,revocation-list-rules,api-key-cache-rules,limit-rate-rules,limit-rate-lease-rules}.test.ts',
       'test/domain/invitations-rules.test.ts',
       'test/api/{members-rules,api-keys-rules}.test.ts',
+      'test/auth/token-api-rules.test.ts',
       'test/gateway/{security-rules,header-rules,rate-policy-rules,authentication,auth-path-variants,bad-input,permission-matrix,proxy,rate-limits,rate-lease,revocation,routing,api-key-cache,visitor-tokens}.test.ts',
       'test/tokens/{api-keys,time-based-tokens,revocation-rows}.test.ts',
       'test/api/{permission-matrix,tenant-isolation,tenant-isolation-accounts,through-gateway,trust-and-envelope,assertion-replay}.test.ts',

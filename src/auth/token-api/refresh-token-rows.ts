@@ -117,6 +117,10 @@ export async function revokeRefreshFamiliesOfUser(knex: Knex, userId: string, no
   await knex('first_party_refresh_tokens').where({ user_id: userId }).whereNull('family_revoked_at').update({ family_revoked_at: now });
 }
 
+/** The sweeper's (auth/storage/sweeper.ts): an expired token is refused anyway, its row is only weight. */
 export async function deleteExpiredRefreshTokens(knex: Knex, now: Date): Promise<number> {
-  return knex('first_party_refresh_tokens').where('expires_at', '<=', now).delete();
+  // Counted from `returning`: on the embedded database (knex-pglite) a bare delete resolves to the
+  // driver's result object, not to the row count.
+  const deleted = await knex('first_party_refresh_tokens').where('expires_at', '<=', now).delete().returning('id');
+  return deleted.length;
 }

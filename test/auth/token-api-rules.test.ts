@@ -313,6 +313,21 @@ describe('seed 001 token API, in process', () => {
       expect(queries).toBe(4);
     });
 
+    it('costs two statements for a GET refresh too: the Bearer is asked about in the read, and a malformed refresh token is its own refusal', async () => {
+      const me = await person([[org, 'agent']]);
+      const first = await service.signIn({ email: me.email, password: PASSWORD });
+      // This verifier reads the live signing keys on each call (the auth server's keeps them):
+      // counted apart, the refresh is the read with the Bearer's revocation, then the rotation.
+      const statements: string[] = [];
+      const record = (query: { sql: string }) => statements.push(query.sql.includes('signing_keys') ? 'keys' : query.sql.includes('exists (select 1 from revocations') ? 'read with revocation' : query.sql.includes('with consumed as') ? 'rotate' : query.sql);
+      runtime.db.knex.on('query', record);
+      const next = await service.refreshWithBearer(first.refreshToken, first.token).finally(() => runtime.db.knex.off('query', record));
+      expect(statements).toEqual(['keys', 'read with revocation', 'rotate']);
+      // A valid Bearer with a refresh token of the wrong shape: the refresh token is what is refused.
+      expect(await service.refreshWithBearer('not-a-refresh-token', next.token).catch(refusalOf)).toStrictEqual(badRefresh);
+      expect(await service.refreshWithBearer(`${me.id}.${'0'.repeat(80)}`, next.token).catch(refusalOf)).toStrictEqual(badRefresh);
+    });
+
     it('refuses, without a server error, a token swept away between the statements of its refresh', async () => {
       const { knex } = runtime.db;
       const me = await person([[org, 'agent']]);

@@ -5,9 +5,9 @@ export type RevocableClaims = { jti?: string; gid?: string; sub?: string; org?: 
 
 /**
  * The condition, on a `revocations` row aliased `alias`, that it is in force at `now` and names
- * this token or its grant, or cuts off its user, its user's membership in its organization, its
- * client, or its visitor (a visitor token) since after `iat` (db/revocations.ts). Returned as SQL
- * with `?` bindings so that a read of something else can ask it in the same statement.
+ * this token or its grant, or is a cut-off later than `iat` of its user, its user's membership in
+ * its organization, its client, or its visitor (a visitor token) (db/revocations.ts). Returned as
+ * SQL with `?` bindings so that a read of something else can ask it in the same statement.
  */
 export function revokedCondition(alias: string, claims: RevocableClaims, now: Date): { sql: string; bindings: (string | Date)[] } {
   const named: string[] = [];

@@ -45,12 +45,20 @@ join users u on u.id = t.user_id
 left join memberships m on m.organization_id = t.organization_id and m.user_id = t.user_id and m.disabled_at is null
 where t.secret_hash = ?`;
 
-export async function findRefreshTokenWithHolder(knex: Knex, secretHash: string): Promise<{ token: RefreshTokenRow; holder: RefreshTokenHolder } | undefined> {
-  const { rows }: { rows: Array<RefreshTokenRow & RefreshTokenHolder> } = await knex.raw(FIND_WITH_HOLDER, [secretHash]);
-  const row = rows[0];
-  if (!row) return undefined;
+export interface TokenWithHolder {
+  token: RefreshTokenRow;
+  holder: RefreshTokenHolder;
+}
+
+/** A FIND_WITH_HOLDER row split into the token and its holder. */
+function withHolder(row: RefreshTokenRow & RefreshTokenHolder): TokenWithHolder {
   const { email, disabled_at, email_verified_at, role, ...token } = row;
   return { token, holder: { email, disabled_at, email_verified_at, role } };
+}
+
+export async function findRefreshTokenWithHolder(knex: Knex, secretHash: string): Promise<TokenWithHolder | undefined> {
+  const { rows }: { rows: Array<RefreshTokenRow & RefreshTokenHolder> } = await knex.raw(FIND_WITH_HOLDER, [secretHash]);
+  return rows[0] && withHolder(rows[0]);
 }
 
 /**
@@ -62,14 +70,15 @@ export async function findRefreshTokenForBearer(
   secretHash: string,
   bearer: RevocableClaims,
   now: Date,
-): Promise<{ found: { token: RefreshTokenRow; holder: RefreshTokenHolder } | undefined; bearerRevoked: boolean }> {
+): Promise<{ found: TokenWithHolder | undefined; bearerRevoked: boolean }> {
   const revoked = revokedCondition('r', bearer, now);
   const { rows }: { rows: Array<{ bearer_revoked: boolean; id: string | null } & RefreshTokenRow & RefreshTokenHolder> } = await knex.raw(
     `select exists (select 1 from revocations r where ${revoked.sql}) as bearer_revoked, t.* from (select 1) as one left join (${FIND_WITH_HOLDER}) as t on true`,
     [...revoked.bindings, secretHash],
   );
-  const { bearer_revoked: bearerRevoked, email, disabled_at, email_verified_at, role, ...token } = rows[0]!;
-  return { bearerRevoked, found: token.id === null ? undefined : { token, holder: { email, disabled_at, email_verified_at, role } } };
+  // No such token: the left join's columns are all null.
+  const { bearer_revoked: bearerRevoked, ...row } = rows[0]!;
+  return { bearerRevoked, found: row.id === null ? undefined : withHolder(row) };
 }
 
 // Consumes a live token and inserts the next of its family in one statement: of two concurrent
